@@ -151,6 +151,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private int writtenCycle = Integer.MIN_VALUE;
     private long cycleBytes;
     private boolean closed;
+    private int tornTailsCut;
 
     private ChronicleLogStorage(Path dir, long maxCycleBytes) {
         this.dir = dir;
@@ -253,7 +254,7 @@ public final class ChronicleLogStorage implements LogStorage {
                 }
                 lastReadCycle = cycle;
                 lastDocFile = file;
-                lastDocEndPosition = bytes.readLimit();
+                lastDocEndPosition = position + bytes.readRemaining();
                 readBuffer.checkLimit(length);
                 bytes.read(readBuffer.byteArray(), 0, length);
                 record.wrap(readBuffer, 0, length);
@@ -337,6 +338,7 @@ public final class ChronicleLogStorage implements LogStorage {
             lastIndex = snapshot.index();
         }
         if (torn) {
+            tornTailsCut++;
             cutTail(lastGoodQueueIndex + 1);
         }
         deleteCompactedCycles();
@@ -906,6 +908,11 @@ public final class ChronicleLogStorage implements LogStorage {
     /** For tests and tools: the cycle files currently known, by cycle. */
     Map<Integer, File> cycleFilesForTest() {
         return Collections.unmodifiableMap(new java.util.TreeMap<>(cycleFiles));
+    }
+
+    /** How many torn tails were cut when this log was opened (0 or 1); for tests and metrics. */
+    public int tornTailsCutAtOpen() {
+        return tornTailsCut;
     }
 
     /** The log directory. */
