@@ -93,8 +93,11 @@ import org.slf4j.LoggerFactory;
  * unsynced record intact behind it; that is reported as corruption (a false alarm that needs an
  * operator), never silently accepted.
  *
- * <p>Single writer: every method must be called from one thread at a time (the log writer);
- * a directory lock keeps other processes out.
+ * <h2>Threads</h2>
+ * Thread-safe: one writer thread (append, setHardState, sync, compact) and readers on other threads
+ * (term, entries, ...; e.g. the Raft thread) may share it. Every method holds this object's monitor
+ * except the fsync inside {@link #sync()}, so reads are not blocked by the disk. A directory lock
+ * keeps other processes out.
  */
 public final class ChronicleLogStorage implements LogStorage {
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStorage.class);
@@ -151,7 +154,11 @@ public final class ChronicleLogStorage implements LogStorage {
     private int writtenCycle = Integer.MIN_VALUE;
     private long cycleBytes;
     private boolean closed;
+    private volatile Throwable failure;
     private int tornTailsCut;
+    private final Object syncLock = new Object();
+    private int scannedLastCycle = Integer.MIN_VALUE;
+    private long scannedLastCycleBytes;
 
     private ChronicleLogStorage(Path dir, long maxCycleBytes) {
         this.dir = dir;
@@ -191,6 +198,9 @@ public final class ChronicleLogStorage implements LogStorage {
             this.queue = q;
             this.appender = q.createAppender();
             this.tailer = q.createTailer();
+            // Callers serialise access (this object's monitor), but may hand the log between threads.
+            this.appender.singleThreadedCheckDisabled(true);
+            this.tailer.singleThreadedCheckDisabled(true);
             fsyncDirectory();
             ok = true;
         } catch (IOException e) {
@@ -252,6 +262,10 @@ public final class ChronicleLogStorage implements LogStorage {
                 if (file != null) {
                     cycleFiles.putIfAbsent(cycle, file);
                 }
+                if (cycle != lastReadCycle) {
+                    scannedLastCycleBytes = 0;
+                }
+                scannedLastCycleBytes += bytes.readRemaining() + 4;
                 lastReadCycle = cycle;
                 lastDocFile = file;
                 lastDocEndPosition = position + bytes.readRemaining();
@@ -321,6 +335,7 @@ public final class ChronicleLogStorage implements LogStorage {
             throw new LogCorruptedException(dir, -1, "the log starts at entry " + firstEntryIndex
                 + " without a snapshot (a cycle file was lost)");
         }
+        scannedLastCycle = lastReadCycle;
         boolean torn = false;
         if (pendingBad != null) {
             LOG.warn("Raft log {}: torn tail cut: the last record(s) from {} byte {} (queue index {}) are invalid: {}",
@@ -426,31 +441,31 @@ public final class ChronicleLogStorage implements LogStorage {
     // ---------------------------------------------------------------- LogStorage
 
     @Override
-    public HardState hardState() {
+    public synchronized HardState hardState() {
         checkOpen();
         return hardState;
     }
 
     @Override
-    public SnapshotMeta snapshot() {
+    public synchronized SnapshotMeta snapshot() {
         checkOpen();
         return snapshot;
     }
 
     @Override
-    public long firstIndex() {
+    public synchronized long firstIndex() {
         checkOpen();
         return snapshot.index() + 1;
     }
 
     @Override
-    public long lastIndex() {
+    public synchronized long lastIndex() {
         checkOpen();
         return lastIndex;
     }
 
     @Override
-    public long term(long index) {
+    public synchronized long term(long index) {
         checkOpen();
         if (index == snapshot.index()) {
             return snapshot.term();
@@ -465,7 +480,7 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
+    public synchronized List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
         checkOpen();
         long first = snapshot.index() + 1;
         if (fromIndex < first) {
@@ -524,7 +539,7 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public void append(List<Entry> entries) {
+    public synchronized void append(List<Entry> entries) {
         checkOpen();
         if (entries.isEmpty()) {
             return;
@@ -558,7 +573,7 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public void setHardState(HardState state) {
+    public synchronized void setHardState(HardState state) {
         checkOpen();
         Objects.requireNonNull(state, "state");
         if (state.equals(hardState)) {
@@ -579,40 +594,61 @@ public final class ChronicleLogStorage implements LogStorage {
         return new HardState(r.term(), r.payloadLong(0), r.payloadLong(8));
     }
 
+    /**
+     * Forces every cycle file written since the previous sync (and, after a new cycle file appeared,
+     * {@code metadata.cq4t} and the directory). The fsync itself runs outside this object's monitor,
+     * so readers on other threads are not blocked by the disk. If an fsync fails the log is failed:
+     * every later call throws, since the kernel may have dropped the dirty pages.
+     */
     @Override
     public void sync() {
-        checkOpen();
-        if (!dirty) {
-            return;
-        }
-        try {
+        File[] files;
+        boolean newFile;
+        synchronized (this) {
+            checkOpen();
+            if (!dirty) {
+                return;
+            }
+            File current = appender.currentFile();
+            files = new File[unsyncedFiles.size() + (current == null ? 0 : 1)];
             for (int i = 0; i < unsyncedFiles.size(); i++) {
-                force(unsyncedFiles.get(i));
+                files[i] = unsyncedFiles.get(i);
+            }
+            if (current != null) {
+                files[files.length - 1] = current;
             }
             unsyncedFiles.clear();
-            File current = appender.currentFile();
-            if (current != null) {
-                force(current);
-            }
-            if (newFileSinceSync) {
-                Path meta = dir.resolve(METADATA_FILE);
-                if (Files.exists(meta)) {
-                    try (FileChannel ch = FileChannel.open(meta, StandardOpenOption.WRITE)) {
-                        ch.force(true);
-                    }
-                }
-                fsyncDirectory();
-                newFileSinceSync = false;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("fsync of the Raft log in " + dir + " failed", e);
+            newFile = newFileSinceSync;
+            newFileSinceSync = false;
+            dirty = false;
         }
-        dirty = false;
-        if (cycleBytes >= maxCycleBytes) {
-            clock.roll(); // only right after a sync: the previous cycle is complete and durable
+        synchronized (syncLock) {
+            try {
+                for (File f : files) {
+                    force(f);
+                }
+                if (newFile) {
+                    Path meta = dir.resolve(METADATA_FILE);
+                    if (Files.exists(meta)) {
+                        try (FileChannel ch = FileChannel.open(meta, StandardOpenOption.WRITE)) {
+                            ch.force(true);
+                        }
+                    }
+                    fsyncDirectory();
+                }
+            } catch (IOException | RuntimeException e) {
+                failure = e; // volatile: no monitor here (lock order is this -> syncLock)
+                throw new IllegalStateException("fsync of the Raft log in " + dir + " failed; the log is unusable", e);
+            }
+        }
+        synchronized (this) {
+            if (cycleBytes >= maxCycleBytes && !closed) {
+                clock.roll(); // only right after a sync: the previous cycle is complete and durable
+            }
         }
     }
 
+    /** Caller holds {@link #syncLock}. */
     private void force(File file) throws IOException {
         if (!file.equals(channelFile)) {
             if (channel != null) {
@@ -625,7 +661,7 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public void compact(SnapshotMeta meta) {
+    public synchronized void compact(SnapshotMeta meta) {
         checkOpen();
         Objects.requireNonNull(meta, "meta");
         if (meta.index() <= snapshot.index()) {
@@ -766,20 +802,24 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         try {
-            sync();
+            if (failure == null) {
+                sync();
+            }
         } finally {
             closed = true;
-            try {
-                if (channel != null) {
-                    channel.close();
+            synchronized (syncLock) {
+                try {
+                    if (channel != null) {
+                        channel.close();
+                    }
+                } catch (IOException e) {
+                    LOG.warn("closing {}", channelFile, e);
                 }
-            } catch (IOException e) {
-                LOG.warn("closing {}", channelFile, e);
             }
             closeQuietly(queue, dirLock, lockChannel);
         }
@@ -824,7 +864,7 @@ public final class ChronicleLogStorage implements LogStorage {
                 unsyncedFiles.add(channelFile);
             }
             writtenCycle = cycle;
-            cycleBytes = 0;
+            cycleBytes = cycle == scannedLastCycle ? scannedLastCycleBytes : 0;
             newFileSinceSync = true;
             File f = appender.currentFile();
             if (f != null) {
@@ -879,6 +919,9 @@ public final class ChronicleLogStorage implements LogStorage {
         if (closed) {
             throw new IllegalStateException("Raft log " + dir + " is closed");
         }
+        if (failure != null) {
+            throw new IllegalStateException("Raft log " + dir + " failed to sync earlier; reopen it", failure);
+        }
     }
 
     private static void closeQuietly(SingleChronicleQueue q, FileLock lock, FileChannel lc) {
@@ -911,7 +954,7 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     /** How many torn tails were cut when this log was opened (0 or 1); for tests and metrics. */
-    public int tornTailsCutAtOpen() {
+    public synchronized int tornTailsCutAtOpen() {
         return tornTailsCut;
     }
 

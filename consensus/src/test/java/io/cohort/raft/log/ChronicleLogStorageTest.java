@@ -264,6 +264,41 @@ class ChronicleLogStorageTest {
         }
     }
 
+    @Test
+    void writerAndReaderOnDifferentThreads() throws Exception {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) { // opened on this thread
+            int n = 5_000;
+            Thread writer = new Thread(() -> {
+                for (long i = 1; i <= n; i += 10) {
+                    log.append(range(i, i + 9, 1));
+                    log.sync();
+                }
+            });
+            java.util.concurrent.atomic.AtomicReference<Throwable> readerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    long seen = 0;
+                    while (seen < n) {
+                        long last = log.lastIndex();
+                        if (last > seen) {
+                            List<Entry> got = log.entries(Math.max(1, last - 20), last + 1, Long.MAX_VALUE);
+                            assertThat(got.get(got.size() - 1)).isEqualTo(entry(last, 1));
+                            seen = last;
+                        }
+                    }
+                } catch (Throwable t) {
+                    readerFailure.set(t);
+                }
+            });
+            writer.start();
+            reader.start();
+            writer.join(60_000);
+            reader.join(60_000);
+            assertThat(readerFailure.get()).isNull();
+            assertThat(log.lastIndex()).isEqualTo(n);
+        }
+    }
+
     File[] cq4Files() {
         return dir.toFile().listFiles((d, name) -> name.endsWith(".cq4"));
     }
