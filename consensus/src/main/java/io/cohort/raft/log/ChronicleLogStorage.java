@@ -258,16 +258,16 @@ public final class ChronicleLogStorage implements LogStorage {
                 long position = bytes.readPosition();
                 int length = (int) Math.min(bytes.readRemaining(), LogRecord.MAX_PAYLOAD_BYTES + LogRecord.OVERHEAD_BYTES + 1L);
                 int cycle = tailer.cycle();
-                File file = tailer.currentFile();
-                if (file != null) {
-                    cycleFiles.putIfAbsent(cycle, file);
-                }
                 if (cycle != lastReadCycle) {
+                    lastDocFile = tailer.currentFile();
+                    if (lastDocFile != null) {
+                        cycleFiles.putIfAbsent(cycle, lastDocFile);
+                    }
                     scannedLastCycleBytes = 0;
+                    lastReadCycle = cycle;
                 }
+                File file = lastDocFile;
                 scannedLastCycleBytes += bytes.readRemaining() + 4;
-                lastReadCycle = cycle;
-                lastDocFile = file;
                 lastDocEndPosition = position + bytes.readRemaining();
                 readBuffer.checkLimit(length);
                 bytes.read(readBuffer.byteArray(), 0, length);
