@@ -109,6 +109,8 @@ public final class ChronicleLogStorage implements LogStorage {
     static final String LOCK_FILE = "cohort-log.lock";
     private static final String METADATA_FILE = "metadata.cq4t";
     private static final RollCycle ROLL_CYCLE = RollCycles.FAST_DAILY;
+    private static final java.time.format.DateTimeFormatter CYCLE_NAME =
+        java.time.format.DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(java.time.ZoneOffset.UTC);
     private static final int INITIAL_INDEX_CAPACITY = 1024;
     private static final int HARD_STATE_PAYLOAD_BYTES = 16;
     private static final int MAX_MEMBERS = 1 << 16;
@@ -300,6 +302,12 @@ public final class ChronicleLogStorage implements LogStorage {
                             firstEntryIndex = index;
                             indexBase = index;
                             lastIndex = index - 1;
+                        } else if (index < indexBase && snapshot.index() == 0 && firstEntryIndex > 1) {
+                            // Compacted-away start, and this record supersedes all we have seen so far
+                            // (the snapshot record that explains it comes later in the queue).
+                            firstEntryIndex = Math.min(firstEntryIndex, index);
+                            indexBase = index;
+                            lastIndex = index - 1;
                         }
                         if (index <= snapshot.index() || index > lastIndex + 1 || index < indexBase) {
                             throw new LogCorruptedException(file == null ? dir : file.toPath(), position,
@@ -323,9 +331,20 @@ public final class ChronicleLogStorage implements LogStorage {
             }
         }
         int lastCycle = queue.lastCycle();
-        if (lastReadCycle != Integer.MIN_VALUE && lastReadCycle < lastCycle && hasData(lastCycle)) {
-            throw new LogCorruptedException(dir, -1, "the scan stopped in cycle " + lastReadCycle
-                + " but cycle " + lastCycle + " exists (an unreadable cycle end)");
+        File endFile = lastDocFile;
+        long endPosition = lastDocEndPosition;
+        if (lastCycle > lastReadCycle && lastCycle >= 0) {
+            // Later cycles hold no readable document: fine if they hold none at all (a crash right
+            // after a roll), corruption if Chronicle could not move on to documents they hold.
+            for (int c = Math.max(lastReadCycle + 1, queue.firstCycle()); c <= lastCycle; c++) {
+                long excerpts = tailer.excerptsInCycle(c);
+                if (excerpts > 0) {
+                    throw new LogCorruptedException(cycleFile(c), -1, "the scan stopped in cycle " + lastReadCycle
+                        + " but cycle " + c + " holds " + excerpts + " documents (an unreadable cycle end)");
+                }
+            }
+            endFile = cycleFile(lastCycle).toFile();
+            endPosition = 0;
         }
         if (snapshot.index() > 0 && lastIndex > snapshot.index() && indexBase > snapshot.index() + 1) {
             throw new LogCorruptedException(dir, -1, "entries " + (snapshot.index() + 1) + ".." + (indexBase - 1)
@@ -342,10 +361,10 @@ public final class ChronicleLogStorage implements LogStorage {
                 dir, pendingBad.file, pendingBad.position, Long.toHexString(pendingBad.queueIndex), pendingBad.problem);
             torn = true;
         }
-        if (lastDocFile != null) {
-            long incompleteAt = findIncompleteHeader(lastDocFile.toPath(), lastDocEndPosition);
+        if (endFile != null && endFile.exists()) {
+            long incompleteAt = findIncompleteHeader(endFile.toPath(), endPosition);
             if (incompleteAt >= 0) {
-                LOG.warn("Raft log {}: torn tail cut: an incomplete document at {} byte {}", dir, lastDocFile, incompleteAt);
+                LOG.warn("Raft log {}: torn tail cut: an incomplete document at {} byte {}", dir, endFile, incompleteAt);
                 torn = true;
             }
         }
@@ -362,9 +381,14 @@ public final class ChronicleLogStorage implements LogStorage {
             dir, elapsedMillis, records, firstIndex(), lastIndex, hardState, snapshot.index());
     }
 
-    private boolean hasData(int cycle) {
-        File f = cycleFiles.get(cycle);
-        return f == null || f.length() > 0;
+    /** The file of {@code cycle}, named as Chronicle names it for {@link RollCycles#FAST_DAILY}. */
+    private Path cycleFile(int cycle) {
+        File known = cycleFiles.get(cycle);
+        if (known != null) {
+            return known.toPath();
+        }
+        String name = CYCLE_NAME.format(java.time.Instant.ofEpochMilli((long) cycle * ROLL_CYCLE.lengthInMillis()));
+        return dir.resolve(name + SingleChronicleQueue.SUFFIX);
     }
 
     private void checkEntryType(byte code, File file, long position) {
@@ -873,6 +897,11 @@ public final class ChronicleLogStorage implements LogStorage {
         }
         cycleBytes += LogRecord.OVERHEAD_BYTES + length + 4;
         return appender.lastIndexAppended();
+    }
+
+    /** Package-private test hook: the next record goes into a new cycle file. */
+    synchronized void rollForTest() {
+        clock.roll();
     }
 
     /** Package-private test hook: leaves a Chronicle document half written (as a crash mid-write would). */

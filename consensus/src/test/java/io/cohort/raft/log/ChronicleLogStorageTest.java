@@ -201,6 +201,25 @@ class ChronicleLogStorageTest {
     }
 
     @Test
+    void supersessionBelowTheFirstRetainedCycleSurvivesCompactionAndReopen() {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 10, 1));
+            log.sync();
+            log.rollForTest();
+            log.append(range(11, 20, 1)); // the next cycle starts at entry 11
+            log.append(range(8, 25, 2)); // supersedes from 8, written in that cycle
+            log.sync();
+            log.compact(new SnapshotMeta(16, 2, Membership.EMPTY)); // the first cycle holds no live entry
+            assertThat(log.cycleFilesForTest()).doesNotContainKey(0);
+        }
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            assertThat(log.firstIndex()).isEqualTo(17);
+            assertThat(log.lastIndex()).isEqualTo(25);
+            assertThat(log.entries(17, 26, Long.MAX_VALUE)).isEqualTo(range(17, 25, 2));
+        }
+    }
+
+    @Test
     void compactBeyondTheLogOrWithAnotherTermDiscardsEverything() {
         try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
             log.append(range(1, 10, 1));

@@ -45,7 +45,7 @@ public final class CrashChild {
         System.out.println("OPENED " + log.lastIndex() + " " + log.tornTailsCutAtOpen());
         System.out.flush();
         long next = log.lastIndex() + 1;
-        if (mode.equals("torn")) {
+        if (mode.startsWith("torn")) {
             List<Entry> batch = new ArrayList<>();
             for (int i = 0; i < 10; i++, next++) {
                 batch.add(new Entry(next, termOf(next), EntryType.COMMAND, payload(next, termOf(next))));
@@ -53,6 +53,9 @@ public final class CrashChild {
             log.append(batch);
             log.sync();
             System.out.println("SYNCED " + (next - 1));
+            if (mode.equals("torn-after-roll")) {
+                log.rollForTest(); // the torn document is the first of a new cycle file
+            }
             log.beginTornWriteForTest(new byte[] {1, 0, 1, 0, 42, 42, 42});
             System.out.println("TORN");
             System.out.flush();

@@ -70,7 +70,16 @@ class CrashRecoveryTest {
 
     @Test
     void incompleteDocumentLeftByAKilledWriterIsCut() throws Exception {
-        Process child = startChild("torn", 1);
+        tornDocumentIsCut("torn");
+    }
+
+    @Test
+    void incompleteFirstDocumentOfANewCycleIsCut() throws Exception {
+        tornDocumentIsCut("torn-after-roll");
+    }
+
+    private void tornDocumentIsCut(String mode) throws Exception {
+        Process child = startChild(mode, 1);
         long synced = -1;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -233,6 +242,7 @@ class CrashRecoveryTest {
         cmd.add(Long.toString(seed));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(new File("target", "crash-child-" + mode + "-" + seed + ".err"));
+        pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         return pb.start();
     }
 }
