@@ -113,6 +113,8 @@ public final class ChronicleLogStorage implements LogStorage {
         java.time.format.DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(java.time.ZoneOffset.UTC);
     private static final int INITIAL_INDEX_CAPACITY = 1024;
     private static final int HARD_STATE_PAYLOAD_BYTES = 16;
+    /** Records read past in {@link #entries} before seeking straight to the next live entry instead. */
+    private static final int MAX_SEQUENTIAL_SKIPS = 32;
     private static final int MAX_MEMBERS = 1 << 16;
     /** Entry-type byte of a SNAPSHOT record whose entries after the snapshot index were kept. */
     private static final byte SNAPSHOT_KEEPS_LOG = 1;
@@ -524,7 +526,16 @@ public final class ChronicleLogStorage implements LogStorage {
             throw new LogCorruptedException(dir, -1, "queue index " + Long.toHexString(queueIndexes[slot(next)])
                 + " of entry " + next + " is not readable");
         }
+        int skipped = 0;
         while (next < toIndexExclusive) {
+            if (skipped >= MAX_SEQUENTIAL_SKIPS) {
+                // a long superseded stretch lies between two live entries: jump over it
+                if (!tailer.moveToIndex(queueIndexes[slot(next)])) {
+                    throw new LogCorruptedException(dir, -1, "queue index " + Long.toHexString(queueIndexes[slot(next)])
+                        + " of entry " + next + " is not readable");
+                }
+                skipped = 0;
+            }
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
                     throw new LogCorruptedException(dir, -1, "entry " + next + " expected at queue index "
@@ -532,8 +543,10 @@ public final class ChronicleLogStorage implements LogStorage {
                 }
                 long queueIndex = dc.index();
                 if (queueIndex != queueIndexes[slot(next)]) {
+                    skipped++;
                     continue; // a superseded entry, a hard state or another non-entry record
                 }
+                skipped = 0;
                 Bytes<?> bytes = dc.wire().bytes();
                 long position = bytes.readPosition();
                 int length = (int) Math.min(bytes.readRemaining(), LogRecord.MAX_PAYLOAD_BYTES + LogRecord.OVERHEAD_BYTES + 1L);

@@ -135,6 +135,19 @@ class ChronicleLogStorageTest {
     }
 
     @Test
+    void readsJumpOverLongSupersededStretches() {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 5_000, 1));
+            log.append(range(10, 20, 2)); // 10..5000 of term 1 are dead, between live 9 and live 10
+            log.setHardState(new HardState(2, 1, 15));
+            log.sync();
+            assertThat(log.entries(5, 21, Long.MAX_VALUE)).extracting(Entry::term)
+                .containsExactly(1L, 1L, 1L, 1L, 1L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L);
+            assertThat(log.entries(9, 11, Long.MAX_VALUE)).containsExactly(entry(9, 1), entry(10, 2));
+        }
+    }
+
+    @Test
     void hardStateLatestWins() {
         try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
             log.setHardState(new HardState(1, 1, 0));
