@@ -9,6 +9,8 @@ import java.util.Random;
 import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.HardState;
+import io.cohort.raft.Membership;
+import io.cohort.raft.SnapshotMeta;
 
 /**
  * Child JVM for the crash tests: appends to a {@link ChronicleLogStorage} until it is killed.
@@ -16,6 +18,8 @@ import io.cohort.raft.HardState;
  * half-written document in "torn" mode.
  */
 public final class CrashChild {
+    static final Membership MEMBERS = new Membership(java.util.Set.of(1L, 2L, 3L), java.util.Set.of());
+
     private CrashChild() {
     }
 
@@ -41,7 +45,7 @@ public final class CrashChild {
         String mode = args[1];
         long seed = Long.parseLong(args[2]);
         Random random = new Random(seed);
-        ChronicleLogStorage log = ChronicleLogStorage.open(dir, 1 << 20);
+        ChronicleLogStorage log = ChronicleLogStorage.open(dir, 64 << 10);
         System.out.println("OPENED " + log.lastIndex() + " " + log.tornTailsCutAtOpen());
         System.out.flush();
         long next = log.lastIndex() + 1;
@@ -74,6 +78,11 @@ public final class CrashChild {
             log.sync();
             System.out.println("SYNCED " + (next - 1));
             System.out.flush();
+            long snapshotIndex = next - 1 - 200;
+            if (snapshotIndex - log.snapshot().index() >= 1000) {
+                // compaction (and cycle deletion) while the parent may kill us at any moment
+                log.compact(new SnapshotMeta(snapshotIndex, termOf(snapshotIndex), MEMBERS));
+            }
         }
     }
 }
