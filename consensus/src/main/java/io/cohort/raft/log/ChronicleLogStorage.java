@@ -338,7 +338,8 @@ public final class ChronicleLogStorage implements LogStorage {
         if (lastCycle > lastReadCycle && lastCycle >= 0) {
             // Later cycles hold no readable document: fine if they hold none at all (a crash right
             // after a roll), corruption if Chronicle could not move on to documents they hold.
-            for (int c = Math.max(lastReadCycle + 1, queue.firstCycle()); c <= lastCycle; c++) {
+            for (Long cycleNumber : queue.listCyclesBetween(Math.max(lastReadCycle + 1, queue.firstCycle()), lastCycle)) {
+                int c = cycleNumber.intValue();
                 long excerpts = tailer.excerptsInCycle(c);
                 if (excerpts > 0) {
                     throw new LogCorruptedException(cycleFile(c), -1, "the scan stopped in cycle " + lastReadCycle

@@ -233,6 +233,22 @@ class ChronicleLogStorageTest {
     }
 
     @Test
+    void cycleNumbersWithGapsReopen() {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 3, 1));
+            log.sync();
+            log.rollForTest();
+            log.rollForTest(); // a cycle that is never written
+            log.append(range(4, 6, 1));
+            log.sync();
+        }
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            assertThat(log.entries(1, 7, Long.MAX_VALUE)).isEqualTo(range(1, 6, 1));
+            assertThat(log.cycleFilesForTest()).containsOnlyKeys(0, 2);
+        }
+    }
+
+    @Test
     void compactBeyondTheLogOrWithAnotherTermDiscardsEverything() {
         try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
             log.append(range(1, 10, 1));
