@@ -161,6 +161,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private volatile Throwable failure;
     private int tornTailsCut;
     private final Object syncLock = new Object();
+    private long cycleFileForces; // guarded by syncLock
     private int scannedLastCycle = Integer.MIN_VALUE;
     private long scannedLastCycleBytes;
 
@@ -696,6 +697,14 @@ public final class ChronicleLogStorage implements LogStorage {
             channelFile = file;
         }
         channel.force(false);
+        cycleFileForces++;
+    }
+
+    /** For tests: how many times a cycle file was forced to disk (group commit: one per batch). */
+    long cycleFileForcesForTest() {
+        synchronized (syncLock) {
+            return cycleFileForces;
+        }
     }
 
     @Override

@@ -91,6 +91,23 @@ class ChronicleLogStorageTest {
     }
 
     @Test
+    void groupCommitOneFsyncPerBatch() {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 1, 1));
+            log.sync();
+            long before = log.cycleFileForcesForTest();
+            log.append(range(2, 501, 1));
+            log.append(range(502, 1000, 1));
+            log.setHardState(new HardState(1, 1, 900));
+            assertThat(log.cycleFileForcesForTest()).as("nothing forced before sync").isEqualTo(before);
+            log.sync();
+            assertThat(log.cycleFileForcesForTest()).isEqualTo(before + 1);
+            log.sync(); // nothing new: no fsync
+            assertThat(log.cycleFileForcesForTest()).isEqualTo(before + 1);
+        }
+    }
+
+    @Test
     void entriesRespectMaxBytesButReturnAtLeastOne() {
         try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
             List<Entry> batch = new ArrayList<>();
