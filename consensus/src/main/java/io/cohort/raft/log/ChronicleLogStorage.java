@@ -175,9 +175,13 @@ public final class ChronicleLogStorage implements LogStorage {
         try {
             Files.createDirectories(dir);
             lc = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock = lc.tryLock();
+            try {
+                lock = lc.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null; // held by this JVM
+            }
             if (lock == null) {
-                throw new IllegalStateException("Raft log " + dir + " is in use by another process");
+                throw new IllegalStateException("Raft log " + dir + " is already open (by this or another process)");
             }
             q = SingleChronicleQueueBuilder.binary(dir)
                 .rollCycle(ROLL_CYCLE)

@@ -300,7 +300,8 @@ class ChronicleLogStorageTest {
     @Test
     void secondOpenOfTheSameDirectoryIsRefused() {
         try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
-            assertThatThrownBy(() -> ChronicleLogStorage.open(dir)).isInstanceOf(RuntimeException.class);
+            assertThatThrownBy(() -> ChronicleLogStorage.open(dir)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already open");
         }
     }
 
