@@ -228,6 +228,16 @@ public final class Engine implements AutoCloseable {
         });
     }
 
+    /** The number of stored revision records (diagnostics, tests). */
+    public long recordCount() {
+        return read((v, s) -> store.revs.stat(v.txn).entries);
+    }
+
+    /** The number of entries in the latest-version table, tombstones included (diagnostics, tests). */
+    public long latestCount() {
+        return read((v, s) -> store.latest.stat(v.txn).entries);
+    }
+
     /** Bytes used by the LMDB file (high-water mark). */
     public long usedBytes() {
         return store.usedBytes();
