@@ -51,8 +51,8 @@ final class Applier {
 
     /** Applies {@code r} at {@code appliedIndex}; returns the response and updates {@link #state}. */
     Response apply(long appliedIndex, WriteRequest r) {
-        Validation.check(r, config, b.store.maxKeyBytes);
         b.begin(state.revision());
+        Validation.check(r, config, b.store.maxKeyBytes);
         Response resp;
         if (r instanceof PutRequest) {
             PutRequest p = (PutRequest) r;
