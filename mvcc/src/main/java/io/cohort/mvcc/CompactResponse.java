@@ -1,0 +1,9 @@
+package io.cohort.mvcc;
+
+/**
+ * The result of a compaction.
+ *
+ * @param revision the header revision
+ */
+public record CompactResponse(long revision) implements Response {
+}

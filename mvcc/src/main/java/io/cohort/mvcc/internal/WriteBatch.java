@@ -1,0 +1,184 @@
+package io.cohort.mvcc.internal;
+
+import io.cohort.mvcc.Bytes;
+import io.cohort.mvcc.Event;
+import io.cohort.mvcc.KeyValue;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.lmdbjava.PutFlags;
+import org.lmdbjava.Txn;
+
+/**
+ * One LMDB write txn applying a batch of commands; per command it tracks the begin revision and the changes
+ * (etcd's {@code storeTxnWrite}): every change of one command gets revision {beginRev + 1, sub}.
+ */
+final class WriteBatch {
+    final Store store;
+    final Txn<DirectBuffer> txn;
+    final ReadView view;
+    private final MutableDirectBuffer keyBuf = Store.allocate(512);
+    private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
+    private final MutableDirectBuffer revBuf = Store.allocate(Revision.BYTES);
+    private final MutableDirectBuffer idBuf = Store.allocate(8);
+    private final UnsafeBuffer idView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer nullView = new UnsafeBuffer(0, 0);
+
+    /** The revision before the current command. */
+    long beginRev;
+    /** Changes made by the current command so far (the next sub revision). */
+    int changes;
+    /** Bytes written in this batch (for the quota estimate). */
+    long writtenBytes;
+    List<Event> events = new ArrayList<>();
+
+    WriteBatch(Store store, Txn<DirectBuffer> txn) {
+        this.store = store;
+        this.txn = txn;
+        this.view = ReadView.of(store, txn);
+    }
+
+    /** Starts a command at the current revision {@code rev}. */
+    void begin(long rev) {
+        beginRev = rev;
+        changes = 0;
+        events = new ArrayList<>();
+    }
+
+    /** The revision the current command's reads see: beginRev, or beginRev + 1 once it changed something. */
+    long readRev() {
+        return changes > 0 ? beginRev + 1 : beginRev;
+    }
+
+    private DirectBuffer key(Bytes key) {
+        key.copyTo(keyBuf, 0);
+        keyView.wrap(keyBuf, 0, key.size());
+        return keyView;
+    }
+
+    private DirectBuffer id(long id) {
+        idBuf.putLong(0, id, ByteOrder.BIG_ENDIAN);
+        idView.wrap(idBuf, 0, 8);
+        return idView;
+    }
+
+    /** Puts {@code key}; returns the new revision. */
+    long put(Bytes key, Bytes value, long lease) {
+        long main = beginRev + 1;
+        long sub = changes;
+        DirectBuffer k = key(key);
+        DirectBuffer old = store.latest.get(txn, k);
+        long create = main;
+        long version = 1;
+        long oldLease = 0;
+        long pm = 0;
+        long ps = 0;
+        if (old != null) {
+            pm = Revision.main(old, 0);
+            ps = Revision.sub(old, 0);
+            int h = Revision.BYTES;
+            if (!Record.tombstone(old, h)) {
+                create = Record.create(old, h);
+                version = Record.version(old, h) + 1;
+                oldLease = Record.lease(old, h);
+            }
+            if (pm > main || (pm == main && ps >= sub)) {
+                throw new IllegalStateException("revisions must strictly increase: key " + key + " at {" + pm + ","
+                        + ps + "}, new {" + main + "," + sub + "}");
+            }
+        }
+        Revision.put(revBuf, 0, main, sub);
+        int rsize = Record.revValueSize(key.size(), value.size());
+        MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, revBuf, rsize, PutFlags.MDB_APPEND);
+        Record.putHeader(r, 0, false, create, version, lease, pm, ps);
+        r.putInt(Record.HEADER, key.size(), Record.LE);
+        key.copyTo(r, Record.HEADER + 4);
+        value.copyTo(r, Record.HEADER + 4 + key.size());
+        int lsize = Record.latestValueSize(value.size());
+        MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k, lsize);
+        Revision.put(l, 0, main, sub);
+        Record.putHeader(l, Revision.BYTES, false, create, version, lease, pm, ps);
+        value.copyTo(l, Revision.BYTES + Record.HEADER);
+        if (oldLease != 0 && oldLease != lease) {
+            store.leaseKeys.delete(txn, id(oldLease), k);
+        }
+        if (lease != 0 && lease != oldLease) {
+            store.leaseKeys.put(txn, id(lease), k);
+        }
+        writtenBytes += rsize + lsize + 2L * key.size() + 64;
+        changes++;
+        events.add(new Event(Event.Type.PUT, new KeyValue(key, create, main, version, value, lease), null));
+        return main;
+    }
+
+    /** Deletes {@code key} if it is live; returns true if it was. */
+    boolean delete(Bytes key) {
+        long main = beginRev + 1;
+        long sub = changes;
+        DirectBuffer k = key(key);
+        DirectBuffer old = store.latest.get(txn, k);
+        if (old == null || Record.tombstone(old, Revision.BYTES)) {
+            return false;
+        }
+        long pm = Revision.main(old, 0);
+        long ps = Revision.sub(old, 0);
+        long oldLease = Record.lease(old, Revision.BYTES);
+        Revision.put(revBuf, 0, main, sub);
+        int rsize = Record.revValueSize(key.size(), 0);
+        MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, revBuf, rsize, PutFlags.MDB_APPEND);
+        Record.putHeader(r, 0, true, 0, 0, 0, pm, ps);
+        r.putInt(Record.HEADER, key.size(), Record.LE);
+        key.copyTo(r, Record.HEADER + 4);
+        MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k, Record.latestValueSize(0));
+        Revision.put(l, 0, main, sub);
+        Record.putHeader(l, Revision.BYTES, true, 0, 0, 0, pm, ps);
+        if (oldLease != 0) {
+            store.leaseKeys.delete(txn, id(oldLease), k);
+        }
+        writtenBytes += rsize + 128;
+        changes++;
+        events.add(new Event(Event.Type.DELETE, new KeyValue(key, 0, main, 0, Bytes.EMPTY, 0), null));
+        return true;
+    }
+
+    /** Deletes the live keys of {@code [key, end)}; returns how many. */
+    long deleteRange(Bytes key, Bytes end) {
+        List<KeyValue> kvs = new ArrayList<>();
+        view.range(key, end, readRev(), 0, false, true, kvs);
+        long n = 0;
+        for (KeyValue kv : kvs) {
+            if (delete(kv.key())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Records lease {@code id} with {@code ttlSeconds}. */
+    void grantLease(long id, long ttlSeconds) {
+        MutableDirectBuffer v = Store.allocate(8);
+        v.putLong(0, ttlSeconds, ByteOrder.LITTLE_ENDIAN);
+        store.leases.put(txn, id(id), v);
+        writtenBytes += 64;
+    }
+
+    /** Removes lease {@code id} and its (already emptied) attachment list. */
+    void removeLease(long id) {
+        store.leases.delete(txn, id(id));
+        store.leaseKeys.delete(txn, id(id));
+    }
+
+    /** Stores {@code state}. */
+    void writeState(State state) {
+        MutableDirectBuffer st = Store.allocate(State.BYTES);
+        state.write(st);
+        store.meta.put(txn, Store.META_STATE, st);
+    }
+
+    DirectBuffer nullBuffer() {
+        return nullView;
+    }
+}
