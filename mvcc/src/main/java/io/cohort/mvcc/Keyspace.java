@@ -71,7 +71,11 @@ public final class Keyspace implements AutoCloseable {
         return engine.withWatchPrevKv(event);
     }
 
-    /** A hash of the keyspace up to {@code revision} ({@code <= 0}: current); equal on replicas with equal history. */
+    /**
+     * A CRC-32C of the keyspace up to {@code revision} ({@code <= 0}: current): the compacted revision, every key's
+     * state at it, and every change after it. Equal on replicas that applied the same commands, whatever their
+     * physical compaction progress; leases are not included (as etcd's HashKV).
+     */
     public long hash(long revision) {
         return engine.hash(revision);
     }
