@@ -30,7 +30,14 @@ public final class Keyspace implements AutoCloseable {
         return new Keyspace(Engine.open(dir, config));
     }
 
-    /** Applies a batch of commands in one LMDB write transaction; one result per command, in order. */
+    /**
+     * Applies a batch of commands in one LMDB write transaction; one result per command, in order. A request
+     * error fails only its command ({@link ApplyResult.Status#FAILED}, nothing changed, its index consumed);
+     * commands at or below {@link #appliedIndex()} are {@link ApplyResult.Status#SKIPPED}. One bounded step of
+     * pending physical compaction runs after the commit.
+     *
+     * @throws QuotaExceededException if the LMDB map itself is full (the batch is not applied)
+     */
     public List<ApplyResult> apply(List<Command> batch) {
         return engine.apply(batch);
     }
