@@ -30,7 +30,14 @@ public final class Keyspace implements AutoCloseable {
         return new Keyspace(Engine.open(dir, config));
     }
 
-    /** Applies a batch of commands in one LMDB write transaction; one result per command, in order. */
+    /**
+     * Applies a batch of commands in one LMDB write transaction; one result per command, in order. A request
+     * error fails only its command ({@link ApplyResult.Status#FAILED}, nothing changed, its index consumed);
+     * commands at or below {@link #appliedIndex()} are {@link ApplyResult.Status#SKIPPED}. One bounded step of
+     * pending physical compaction runs after the commit.
+     *
+     * @throws QuotaExceededException if the LMDB map itself is full (the batch is not applied)
+     */
     public List<ApplyResult> apply(List<Command> batch) {
         return engine.apply(batch);
     }
@@ -71,7 +78,11 @@ public final class Keyspace implements AutoCloseable {
         return engine.withWatchPrevKv(event);
     }
 
-    /** A hash of the keyspace up to {@code revision} ({@code <= 0}: current); equal on replicas with equal history. */
+    /**
+     * A CRC-32C of the keyspace up to {@code revision} ({@code <= 0}: current): the compacted revision, every key's
+     * state at it, and every change after it. Equal on replicas that applied the same commands, whatever their
+     * physical compaction progress; leases are not included (as etcd's HashKV).
+     */
     public long hash(long revision) {
         return engine.hash(revision);
     }

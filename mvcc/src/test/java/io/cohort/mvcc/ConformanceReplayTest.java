@@ -1,6 +1,7 @@
 package io.cohort.mvcc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,6 +56,34 @@ class ConformanceReplayTest {
         assertThat(files).isNotEmpty();
         return files.stream().map(f -> DynamicTest.dynamicTest(dir.relativize(f).toString(),
                 () -> new Replayer(f, tmp.resolve(f.getFileName().toString() + "-ks")).run()));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theReplayerDetectsMismatches() throws IOException {
+        Path src = conformanceDir().resolve("scenarios/errors.jsonl");
+        List<String> lines = Files.readAllLines(src, StandardCharsets.US_ASCII);
+        assertThat(lines.get(8)).contains("\"step\":8,").contains("{\"header\":{\"revision\":\"2\"}}");
+        List<List<String>> tampered = List.of(
+                replace(lines, 8, "{\"header\":{\"revision\":\"2\"}}", "{\"header\":{\"revision\":\"3\"}}"),
+                replace(lines, 4, "key is not provided", "key is missing"),
+                replace(lines, 10, "\"version\":\"1\"", "\"version\":\"2\""),
+                replace(lines, 12, "\"error\":{\"grpcCode\":3,\"message\":\"etcdserver: key not found\"}",
+                        "\"response\":{\"header\":{\"revision\":\"3\"}}"));
+        int n = 0;
+        for (List<String> t : tampered) {
+            Path f = tmp.resolve("tampered-" + n + ".jsonl");
+            Path ksDir = tmp.resolve("ks-" + n++);
+            Files.write(f, t, StandardCharsets.US_ASCII);
+            assertThatThrownBy(() -> new Replayer(f, ksDir).run()).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("tampered-");
+        }
+    }
+
+    private static List<String> replace(List<String> lines, int index, String from, String to) {
+        List<String> copy = new ArrayList<>(lines);
+        assertThat(copy.get(index)).contains(from);
+        copy.set(index, copy.get(index).replace(from, to));
+        return copy;
     }
 
     /** A synchronous watch: history catch-up at open, then the live events of every later apply. */

@@ -166,4 +166,31 @@ class CompactionTest {
                     .satisfies(ev -> assertThat(ev.prevKv()).isNull());
         }
     }
+
+    @Test
+    void physicalCompactionProgressSurvivesAReopen() {
+        KeyspaceConfig cfg = KeyspaceConfig.builder().compactionBatchRevisions(2).build();
+        long c;
+        List<KeyValue> atC;
+        try (Engine e = Engine.open(dir, cfg)) {
+            workload(e, new Random(5), 100);
+            c = e.state().revision() - 10;
+            atC = all(e, c);
+            apply(e, new CompactRequest(c));
+            e.compactStep();
+            assertThat(e.state().compactionPending()).isTrue();
+            assertThat(e.state().physicalMain()).isPositive().isLessThan(c);
+        }
+        try (Engine e = Engine.open(dir, cfg)) {
+            assertThat(e.state().compactedRevision()).isEqualTo(c);
+            assertThat(e.state().compactionPending()).isTrue();
+            assertThatThrownBy(() -> all(e, c - 1)).isInstanceOf(RevisionException.class);
+            long before = e.recordCount();
+            while (e.compactStep()) {
+                // drain
+            }
+            assertThat(e.recordCount()).isLessThan(before);
+            assertThat(all(e, c)).isEqualTo(atC);
+        }
+    }
 }
