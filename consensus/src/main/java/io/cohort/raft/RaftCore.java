@@ -235,6 +235,11 @@ public final class RaftCore {
         }
     }
 
+    /** Starts an election now (with pre-vote if enabled), as if the election timeout elapsed. */
+    public void campaign() {
+        hup(false);
+    }
+
     /** Proposes a command; returns false if it was dropped (no leader, transfer, too many pending, too big). */
     public boolean propose(byte[] data) {
         if (data.length > cfg.maxEntryBytes) {
@@ -833,8 +838,7 @@ public final class RaftCore {
             releaseRead(r);
             return true;
         }
-        readsQueued.add(r);
-        maybeStartReadRound();
+        readsQueued.add(r); // the round starts at the next ready(), batching every read queued until then
         return true;
     }
 
@@ -850,9 +854,7 @@ public final class RaftCore {
             while (!readsQueued.isEmpty()) {
                 releaseRead(readsQueued.poll());
             }
-            return;
         }
-        maybeStartReadRound();
     }
 
     private void maybeStartReadRound() {
@@ -865,7 +867,9 @@ public final class RaftCore {
         readsQueued.clear();
         readRoundAcks.clear();
         readRoundAcks.add(id);
-        bcastHeartbeat();
+        if (!maybeFinishReadRound()) {
+            bcastHeartbeat();
+        }
     }
 
     private void handleReadAck(Message m) {
@@ -876,6 +880,10 @@ public final class RaftCore {
             return;
         }
         readRoundAcks.add(m.from());
+        maybeFinishReadRound();
+    }
+
+    private boolean maybeFinishReadRound() {
         int acks = 0;
         for (long a : readRoundAcks) {
             if (membership.voters().contains(a)) {
@@ -888,8 +896,9 @@ public final class RaftCore {
             }
             readsInRound.clear();
             readRoundActive = false;
-            maybeStartReadRound();
+            return true;
         }
+        return false;
     }
 
     private void releaseRead(PendingRead r) {
@@ -1072,7 +1081,8 @@ public final class RaftCore {
         }
         return leaderId != prevLeaderId || role != prevRole || !hardState().equals(prevHardState)
                 || !log.unstableEntries().isEmpty() || log.unstableSnapshot() != null || log.hasNextCommitted()
-                || !msgs.isEmpty() || !readStates.isEmpty();
+                || !msgs.isEmpty() || !readStates.isEmpty() || (role == Role.LEADER && !readRoundActive
+                && !readsQueued.isEmpty());
     }
 
     /** Collects the pending work; must be followed by {@link #advance(Ready)} before the next call. */
@@ -1081,6 +1091,9 @@ public final class RaftCore {
             throw new IllegalStateException("ready() called twice without advance()");
         }
         readyOutstanding = true;
+        if (role == Role.LEADER) {
+            maybeStartReadRound();
+        }
         HardState hs = hardState();
         List<Entry> committed = log.nextCommitted(cfg.maxApplyBytes);
         SnapshotMeta snapReq = null;
