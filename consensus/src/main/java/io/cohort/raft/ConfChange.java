@@ -9,6 +9,10 @@ import java.util.TreeSet;
  * One membership change, carried in a {@link EntryType#CONFIG_CHANGE} entry. Changes are applied one
  * at a time when their entry is applied, so consecutive voter sets differ by at most one member and
  * their majorities always overlap. {@link Type#BOOTSTRAP} sets the initial membership (log index 1).
+ *
+ * @param type the kind of change
+ * @param nodeId the member changed (0 for bootstrap)
+ * @param bootstrap the initial membership for {@link Type#BOOTSTRAP}, else null
  */
 public record ConfChange(Type type, long nodeId, Membership bootstrap) {
 

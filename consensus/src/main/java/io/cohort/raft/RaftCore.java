@@ -57,6 +57,10 @@ public final class RaftCore {
     private long readRoundSeq;
     private boolean readRoundActive;
 
+    // Batching: proposals since the last ready() go out together.
+    private boolean appendBroadcastPending;
+    private final ArrayList<Entry> forwardQueue = new ArrayList<>();
+
     private List<Message> msgs = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
     private HardState prevHardState;
@@ -251,8 +255,10 @@ public final class RaftCore {
         if (leaderId == 0 || role != Role.FOLLOWER) {
             return false;
         }
-        send(Message.builder(MessageType.PROPOSE).to(leaderId)
-                .entries(List.of(new Entry(1, 1, EntryType.COMMAND, data))).build());
+        if (forwardQueue.size() >= cfg.maxUncommittedEntries) {
+            return false;
+        }
+        forwardQueue.add(new Entry(1, 1, EntryType.COMMAND, data)); // forwarded in one message at the next ready()
         return true;
     }
 
@@ -679,7 +685,7 @@ public final class RaftCore {
             ents.add(new Entry(++li, term, type, d));
         }
         appendEntries(ents);
-        bcastAppend();
+        appendBroadcastPending = true; // one append per follower at the next ready() carries the whole batch
         return true;
     }
 
@@ -1081,8 +1087,25 @@ public final class RaftCore {
         }
         return leaderId != prevLeaderId || role != prevRole || !hardState().equals(prevHardState)
                 || !log.unstableEntries().isEmpty() || log.unstableSnapshot() != null || log.hasNextCommitted()
-                || !msgs.isEmpty() || !readStates.isEmpty() || (role == Role.LEADER && !readRoundActive
+                || !msgs.isEmpty() || !readStates.isEmpty() || !forwardQueue.isEmpty() || (role == Role.LEADER && !readRoundActive
                 && !readsQueued.isEmpty());
+    }
+
+    private void flushBatches() {
+        if (role == Role.LEADER) {
+            if (appendBroadcastPending) {
+                for (long to : progress.keySet()) {
+                    if (to != id) {
+                        sendAppend(to, false);
+                    }
+                }
+            }
+            maybeStartReadRound();
+        } else if (!forwardQueue.isEmpty() && role == Role.FOLLOWER && leaderId != 0) {
+            send(Message.builder(MessageType.PROPOSE).to(leaderId).entries(forwardQueue).build());
+        }
+        appendBroadcastPending = false;
+        forwardQueue.clear();
     }
 
     /** Collects the pending work; must be followed by {@link #advance(Ready)} before the next call. */
@@ -1091,9 +1114,7 @@ public final class RaftCore {
             throw new IllegalStateException("ready() called twice without advance()");
         }
         readyOutstanding = true;
-        if (role == Role.LEADER) {
-            maybeStartReadRound();
-        }
+        flushBatches();
         HardState hs = hardState();
         List<Entry> committed = log.nextCommitted(cfg.maxApplyBytes);
         SnapshotMeta snapReq = null;

@@ -16,25 +16,29 @@ import java.util.List;
  *       applying and hand it to {@link RaftCore#snapshotTaken};</li>
  *   <li>call {@link RaftCore#advance(Ready)}.</li>
  * </ol>
+ * Committed entries may include entries of this same Ready's {@link #entries()}: they are durable
+ * once step 2 is done. Messages never need to be sent before the sync; a leader's own log counts
+ * towards the commit quorum only after {@link RaftCore#advance(Ready)}.
+ *
+ * @param leaderId current leader ID (0 if unknown)
+ * @param role current role
+ * @param hardState hard state to persist, or null if unchanged
+ * @param entries entries to append to the log (may supersede a suffix)
+ * @param snapshot snapshot received from the leader to install, or null
+ * @param committedEntries committed entries to apply, in index order
+ * @param messages messages to send, only after persisting this Ready
+ * @param readStates confirmed linearizable reads
+ * @param snapshotRequest take a snapshot at this position after applying, or null
  */
 public record Ready(
-        /* Current leader ID (0 if unknown). */
         long leaderId,
-        /* Current role. */
         Role role,
-        /* Hard state to persist, or null if unchanged. */
         HardState hardState,
-        /* Entries to append to the log. */
         List<Entry> entries,
-        /* Snapshot to install, or null. */
         Snapshot snapshot,
-        /* Committed entries to apply, in order. */
         List<Entry> committedEntries,
-        /* Messages to send after persisting. */
         List<Message> messages,
-        /* Confirmed linearizable reads. */
         List<ReadState> readStates,
-        /* Take a snapshot at this position after applying, or null. */
         SnapshotMeta snapshotRequest) {
 
     /** True if there is nothing to persist (no hard state, entries or snapshot). */

@@ -66,6 +66,7 @@ public final class RaftSimulation {
     long snapshotsInstalled;
     long snapshotsTaken;
     long crashes;
+    long crashesWithUnsyncedWrites;
     long confChanges;
     long transfers;
     long maxApplied;
@@ -132,6 +133,7 @@ public final class RaftSimulation {
         boolean alive;
         int epoch;
         boolean busy;
+        boolean crashOnNextWrite;
         int pendingTicks;
         final ArrayDeque<Message> inbox = new ArrayDeque<>();
 
@@ -186,7 +188,11 @@ public final class RaftSimulation {
                 return;
             }
             crashes++;
+            boolean dirty = disk.dirty();
             int kept = disk.crash(rnd);
+            if (dirty) {
+                crashesWithUnsyncedWrites++;
+            }
             log("CRASH " + id + " kept " + kept + " unsynced ops");
             alive = false;
             epoch++;
@@ -228,6 +234,10 @@ public final class RaftSimulation {
                 }
                 if (rd.nothingToPersist()) {
                     complete(rd);
+                } else if (crashOnNextWrite) {
+                    crashOnNextWrite = false;
+                    crash(); // power loss in the middle of the fsync
+                    scheduleRestart(this);
                 } else {
                     busy = true;
                     int e = epoch;
@@ -441,14 +451,12 @@ public final class RaftSimulation {
             case 2 -> {
                 Node victim = rnd.nextBoolean() && l != null ? l : randomAlive();
                 if (victim != null) {
-                    victim.crash();
-                    int downFor = 20 + rnd.nextInt(400);
-                    schedule(downFor, () -> {
-                        if (!victim.alive) {
-                            log("RESTART " + victim.id);
-                            victim.start();
-                        }
-                    });
+                    if (rnd.nextBoolean()) {
+                        victim.crashOnNextWrite = true;
+                    } else {
+                        victim.crash();
+                        scheduleRestart(victim);
+                    }
                 }
             }
             case 3, 4 -> {
@@ -477,6 +485,17 @@ public final class RaftSimulation {
             }
         }
         schedule(20 + rnd.nextInt(200), this::chaos);
+    }
+
+    void scheduleRestart(Node victim) {
+        int downFor = 20 + rnd.nextInt(400);
+        int e = victim.epoch;
+        schedule(downFor, () -> {
+            if (!victim.alive && victim.epoch == e) {
+                log("RESTART " + victim.id);
+                victim.start();
+            }
+        });
     }
 
     ConfChange pickConfChange(Membership m) {
@@ -529,6 +548,7 @@ public final class RaftSimulation {
         // Faults stop: heal, restart everyone, check the cluster elects a leader and commits again.
         blocked.clear();
         for (Node n : nodes.values()) {
+            n.crashOnNextWrite = false;
             if (!n.alive) {
                 n.start();
             }
@@ -593,7 +613,7 @@ public final class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes
+        return "seed=" + seed + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size();

@@ -21,7 +21,7 @@ class RaftSimulationTest {
     void simulate() {
         String one = prop("sim.seed");
         if (one != null) {
-            RaftSimulation sim = new RaftSimulation(Long.parseLong(one), Boolean.getBoolean("sim.verbose"));
+            RaftSimulation sim = new RaftSimulation(Long.parseLong(one), "true".equals(prop("sim.verbose")));
             run(sim);
             System.out.println(sim.summary());
             return;
@@ -32,15 +32,20 @@ class RaftSimulationTest {
         long applied = 0;
         long snaps = 0;
         long confs = 0;
+        long torn = 0;
+        long reads = 0;
         for (long seed = 1; seed <= seeds; seed++) {
             RaftSimulation sim = new RaftSimulation(seed, false);
             run(sim);
             applied += sim.maxApplied;
             snaps += sim.snapshotsInstalled;
             confs += sim.confChanges;
+            torn += sim.crashesWithUnsyncedWrites;
+            reads += sim.readsServed;
         }
-        System.out.printf("simulated %d seeds in %.1f s (entries applied %d, snapshots installed %d, conf changes %d)%n",
-                seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs);
+        System.out.printf("simulated %d seeds in %.1f s (entries applied %d, snapshots installed %d, conf changes %d,"
+                + " crashes losing unsynced writes %d, reads %d)%n",
+                seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads);
     }
 
     private static void run(RaftSimulation sim) {
