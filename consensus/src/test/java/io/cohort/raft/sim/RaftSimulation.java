@@ -504,7 +504,8 @@ public final class RaftSimulation {
         List<ConfChange> options = new ArrayList<>();
         for (long id : nodes.keySet()) {
             if (!m.contains(id)) {
-                options.add(ConfChange.of(ConfChange.Type.ADD_LEARNER, id));
+                options.add(ConfChange.of(rnd.nextInt(5) == 0 ? ConfChange.Type.ADD_VOTER : ConfChange.Type.ADD_LEARNER,
+                        id));
             }
         }
         for (long id : learners) {
