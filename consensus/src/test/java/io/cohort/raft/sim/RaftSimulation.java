@@ -51,6 +51,7 @@ public final class RaftSimulation {
     final double dupP;
     final int maxDelay;
     final int chaosTimeUnits;
+    final boolean asyncDriver;
     final TreeSet<Long> blocked = new TreeSet<>(); // encoded pairs from*1000+to
 
     // invariant tracking
@@ -89,6 +90,7 @@ public final class RaftSimulation {
         this.dupP = rnd.nextDouble() * 0.05;
         this.maxDelay = 2 + rnd.nextInt(25);
         this.chaosTimeUnits = 2500 + rnd.nextInt(2500);
+        this.asyncDriver = rnd.nextBoolean();
     }
 
     void schedule(long delay, Runnable r) {
@@ -134,6 +136,7 @@ public final class RaftSimulation {
         int epoch;
         boolean busy;
         boolean crashOnNextWrite;
+        final int tickUnits = TICK - 2 + rnd.nextInt(5); // clocks run at slightly different speeds
         int pendingTicks;
         final ArrayDeque<Message> inbox = new ArrayDeque<>();
 
@@ -174,13 +177,15 @@ public final class RaftSimulation {
             if (!alive || epoch != e) {
                 return;
             }
-            if (busy) {
+            if (busy && asyncDriver) {
+                core.tick(); // the Raft thread keeps running while the log writer syncs
+            } else if (busy) {
                 pendingTicks = Math.min(pendingTicks + 1, 3);
             } else {
                 core.tick();
                 processReady();
             }
-            schedule(TICK, () -> tickLoop(e));
+            schedule(tickUnits, () -> tickLoop(e));
         }
 
         void crash() {
@@ -202,6 +207,10 @@ public final class RaftSimulation {
 
         void deliver(Message m) {
             if (!alive) {
+                return;
+            }
+            if (busy && asyncDriver) {
+                core.step(m);
                 return;
             }
             if (busy) {
@@ -352,7 +361,8 @@ public final class RaftSimulation {
         byte[] bytes = MessageCodec.encode(m);
         int copies = rnd.nextDouble() < dupP ? 2 : 1;
         for (int i = 0; i < copies; i++) {
-            schedule(1 + rnd.nextInt(maxDelay), () -> {
+            long delay = rnd.nextInt(100) == 0 ? 1 + rnd.nextInt(800) : 1 + rnd.nextInt(maxDelay); // rare stragglers
+            schedule(delay, () -> {
                 Node to = nodes.get(m.to());
                 if (to == null || blocked.contains(m.from() * 1000 + m.to())) {
                     return;
@@ -395,7 +405,7 @@ public final class RaftSimulation {
     }
 
     void propose(Node n) {
-        if (n == null || n.busy) {
+        if (n == null || (n.busy && !asyncDriver)) {
             return;
         }
         byte[] data = ByteBuffer.allocate(8 + rnd.nextInt(40)).putLong(++proposalSeq).array();
@@ -404,7 +414,7 @@ public final class RaftSimulation {
     }
 
     void read(Node n) {
-        if (n == null || n.busy) {
+        if (n == null || (n.busy && !asyncDriver)) {
             return;
         }
         long rid = ++readSeq;
@@ -434,7 +444,16 @@ public final class RaftSimulation {
         switch (action) {
             case 0, 1 -> {
                 blocked.clear();
-                if (rnd.nextBoolean()) {
+                if (rnd.nextInt(4) == 0) {
+                    // one-way link failures
+                    List<Long> ids = new ArrayList<>(nodes.keySet());
+                    for (int k = 1 + rnd.nextInt(3); k > 0; k--) {
+                        long a = ids.get(rnd.nextInt(ids.size()));
+                        long b = ids.get(rnd.nextInt(ids.size()));
+                        blocked.add(a * 1000 + b);
+                        log("BLOCK " + a + " -> " + b);
+                    }
+                } else if (rnd.nextBoolean()) {
                     List<Long> ids = new ArrayList<>(nodes.keySet());
                     List<Long> side = new ArrayList<>();
                     for (long id : ids) {
@@ -460,7 +479,7 @@ public final class RaftSimulation {
                 }
             }
             case 3, 4 -> {
-                if (l != null && !l.busy) {
+                if (l != null && (!l.busy || asyncDriver)) {
                     ConfChange cc = pickConfChange(l.core.membership());
                     if (cc != null && l.core.proposeConfigChange(cc)) {
                         confChanges++;
@@ -470,7 +489,7 @@ public final class RaftSimulation {
                 }
             }
             case 5 -> {
-                if (l != null && !l.busy) {
+                if (l != null && (!l.busy || asyncDriver)) {
                     List<Long> voters = new ArrayList<>(new TreeSet<>(l.core.membership().voters()));
                     long target = voters.get(rnd.nextInt(voters.size()));
                     if (l.core.transferLeadership(target)) {
@@ -614,7 +633,7 @@ public final class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
+        return "seed=" + seed + " async=" + asyncDriver + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size();
