@@ -393,6 +393,12 @@ public final class RaftCore {
         if (canVote && log.isUpToDate(m.index(), m.logTerm())) {
             send(Message.builder(respType).to(m.from()).term(m.term()).build());
             if (!pre) {
+                if (votedFor != HardState.NO_VOTE && votedFor != m.from()) {
+                    throw new IllegalStateException("second vote in term " + term + ": " + votedFor + " then " + m.from());
+                }
+                if (m.term() != term) {
+                    throw new IllegalStateException("vote for term " + m.term() + " while in term " + term);
+                }
                 electionElapsed = 0;
                 votedFor = m.from();
             }
@@ -690,9 +696,13 @@ public final class RaftCore {
     }
 
     private void appendEntries(List<Entry> ents) {
-        assert role == Role.LEADER;
+        if (!(role == Role.LEADER)) {
+            throw new IllegalStateException("invariant violated: role == Role.LEADER");
+        }
         long before = log.lastIndex();
-        assert ents.get(0).index() == before + 1 : "leader never overwrites its own log";
+        if (!(ents.get(0).index() == before + 1)) {
+            throw new IllegalStateException("leader never overwrites its own log");
+        }
         log.append(ents);
     }
 
@@ -712,7 +722,9 @@ public final class RaftCore {
         if (mci > log.committed() && log.term(mci) == term) {
             long before = log.committed();
             log.commitTo(mci);
-            assert log.committed() > before;
+            if (!(log.committed() > before)) {
+                throw new IllegalStateException("invariant violated: log.committed() > before");
+            }
             releaseReadsAwaitingCommit();
             return true;
         }
@@ -998,7 +1010,9 @@ public final class RaftCore {
 
     private void reset(long newTerm) {
         if (newTerm != term) {
-            assert newTerm > term : "term never decreases: " + term + " -> " + newTerm;
+            if (!(newTerm > term)) {
+                throw new IllegalStateException("term never decreases: " + term + " -> " + newTerm);
+            }
             term = newTerm;
             votedFor = HardState.NO_VOTE;
         }
@@ -1034,21 +1048,27 @@ public final class RaftCore {
     }
 
     private void becomePreCandidate() {
-        assert role != Role.LEADER : "leader cannot become pre-candidate";
+        if (!(role != Role.LEADER)) {
+            throw new IllegalStateException("leader cannot become pre-candidate");
+        }
         votes.clear();
         leaderId = 0;
         role = Role.PRE_CANDIDATE;
     }
 
     private void becomeCandidate() {
-        assert role != Role.LEADER : "leader cannot become candidate";
+        if (!(role != Role.LEADER)) {
+            throw new IllegalStateException("leader cannot become candidate");
+        }
         reset(term + 1);
         votedFor = id;
         role = Role.CANDIDATE;
     }
 
     private void becomeLeader() {
-        assert role == Role.CANDIDATE || role == Role.PRE_CANDIDATE : "only candidates become leader";
+        if (!(role == Role.CANDIDATE || role == Role.PRE_CANDIDATE)) {
+            throw new IllegalStateException("only candidates become leader");
+        }
         reset(term);
         role = Role.LEADER;
         leaderId = id;
@@ -1148,9 +1168,11 @@ public final class RaftCore {
         }
         readyOutstanding = false;
         if (rd.hardState() != null) {
-            assert prevHardState == null || rd.hardState().term() >= prevHardState.term() : "term never decreases";
-            assert prevHardState == null || rd.hardState().commitIndex() >= prevHardState.commitIndex()
-                    : "commit never decreases";
+            if (prevHardState != null && (rd.hardState().term() < prevHardState.term()
+                    || rd.hardState().commitIndex() < prevHardState.commitIndex())) {
+                throw new IllegalStateException("term and commit never decrease: " + prevHardState + " -> "
+                        + rd.hardState());
+            }
             prevHardState = rd.hardState();
         }
         if (rd.snapshot() != null) {

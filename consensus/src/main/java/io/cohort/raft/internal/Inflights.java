@@ -24,9 +24,13 @@ public final class Inflights {
 
     /** Records an append whose last entry is {@code lastIndex}; the ring must not be full. */
     public void add(long lastIndex, long size) {
-        assert !full() : "inflights full";
+        if (!(!full())) {
+            throw new IllegalStateException("inflights full");
+        }
         if (count > 0) {
-            assert lastIndex > lastIndexes[(start + count - 1) % lastIndexes.length] : "inflight indexes must grow";
+            if (!(lastIndex > lastIndexes[(start + count - 1) % lastIndexes.length])) {
+                throw new IllegalStateException("inflight indexes must grow");
+            }
         }
         int slot = (start + count) % lastIndexes.length;
         lastIndexes[slot] = lastIndex;

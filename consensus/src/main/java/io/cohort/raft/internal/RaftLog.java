@@ -25,7 +25,9 @@ public final class RaftLog {
         this.unstableOffset = storage.lastIndex() + 1;
         this.committed = Math.max(storage.hardState().commitIndex(), storage.snapshot().index());
         this.applied = Math.max(applied, storage.snapshot().index());
-        assert this.applied <= this.committed : "applied " + this.applied + " > committed " + this.committed;
+        if (!(this.applied <= this.committed)) {
+            throw new IllegalStateException("applied " + this.applied + " > committed " + this.committed);
+        }
     }
 
     /** Highest committed index. */
