@@ -58,6 +58,7 @@ public final class RaftSimulation {
     final TreeMap<Long, Long> leaderOfTerm = new TreeMap<>();
     final HashMap<Long, Long> committedHash = new HashMap<>(); // index -> entry hash (term+data)
     final HashMap<Long, Long> stateHashAt = new HashMap<>();
+    final HashMap<Long, Long> committedTermAt = new HashMap<>();
     final HashMap<List<Long>, Long> logEntryHash = new HashMap<>(); // (index, term) -> data hash
     long maxCommitSeen;
     final HashMap<Long, Long> readRequired = new HashMap<>();
@@ -136,6 +137,7 @@ public final class RaftSimulation {
         int epoch;
         boolean busy;
         boolean crashOnNextWrite;
+        long commitChecked;
         final int tickUnits = TICK - 2 + rnd.nextInt(5); // clocks run at slightly different speeds
         int pendingTicks;
         final ArrayDeque<Message> inbox = new ArrayDeque<>();
@@ -147,6 +149,7 @@ public final class RaftSimulation {
 
         void start() {
             alive = true;
+            commitChecked = 0;
             busy = false;
             pendingTicks = 0;
             inbox.clear();
@@ -288,6 +291,11 @@ public final class RaftSimulation {
             }
             for (Entry e : rd.committedEntries()) {
                 long h = entryHash(e);
+                Long committedTerm = committedTermAt.get(e.index());
+                if (committedTerm != null && committedTerm != e.term()) {
+                    fail("node " + id + " applies term " + e.term() + " at " + e.index() + " but term " + committedTerm
+                            + " was committed there");
+                }
                 Long prev = committedHash.putIfAbsent(e.index(), h);
                 if (prev != null && prev != h) {
                     fail("committed entry changed at index " + e.index() + " on node " + id);
@@ -346,6 +354,19 @@ public final class RaftSimulation {
         if (rd.hardState() != null) {
             maxCommitSeen = Math.max(maxCommitSeen, rd.hardState().commitIndex());
         }
+        // Whatever any node considers committed must never change, even if nobody applied it yet.
+        long commit = n.core.commitIndex();
+        for (long i = Math.max(n.commitChecked + 1, 1); i <= commit; i++) {
+            long t = n.core.termAt(i);
+            if (t == 0) {
+                continue; // compacted
+            }
+            Long prev = committedTermAt.putIfAbsent(i, t);
+            if (prev != null && prev != t) {
+                fail("node " + n.id + " has term " + t + " at committed index " + i + ", earlier committed term " + prev);
+            }
+        }
+        n.commitChecked = Math.max(n.commitChecked, commit);
         maxCommitSeen = Math.max(maxCommitSeen, n.core.commitIndex());
     }
 

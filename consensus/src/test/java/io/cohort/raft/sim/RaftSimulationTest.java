@@ -34,7 +34,9 @@ class RaftSimulationTest {
         long confs = 0;
         long torn = 0;
         long reads = 0;
-        for (long seed = 1; seed <= seeds; seed++) {
+        String first = prop("sim.firstSeed");
+        long firstSeed = first == null ? 1 : Long.parseLong(first);
+        for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             RaftSimulation sim = new RaftSimulation(seed, false);
             run(sim);
             applied += sim.maxApplied;
