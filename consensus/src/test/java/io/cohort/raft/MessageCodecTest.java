@@ -69,4 +69,23 @@ class MessageCodecTest {
             assertThat(ConfChange.decode(cc.encode())).isEqualTo(cc);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void corruptInputOnlyEverFailsWithIllegalArgument() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        for (int i = 0; i < 20_000; i++) {
+            MessageType type = MessageType.values()[rnd.nextInt(MessageType.values().length)];
+            byte[] bytes = MessageCodec.encode(sample(type));
+            for (int flips = 1 + rnd.nextInt(3); flips > 0; flips--) {
+                bytes[rnd.nextInt(bytes.length)] = (byte) rnd.nextInt(256);
+            }
+            try {
+                Message m = MessageCodec.decode(new UnsafeBuffer(bytes), 0, bytes.length);
+                byte[] again = MessageCodec.encode(m);
+                assertThat(MessageCodec.decode(new UnsafeBuffer(again), 0, again.length)).isEqualTo(m);
+            } catch (IllegalArgumentException expected) {
+                // rejected cleanly
+            }
+        }
+    }
 }
