@@ -52,6 +52,7 @@ public final class RaftSimulation {
     final int maxDelay;
     final int chaosTimeUnits;
     final boolean asyncDriver;
+    final boolean churn; // frequent crashes, mostly of the leader
     final TreeSet<Long> blocked = new TreeSet<>(); // encoded pairs from*1000+to
 
     // invariant tracking
@@ -92,6 +93,7 @@ public final class RaftSimulation {
         this.maxDelay = 2 + rnd.nextInt(25);
         this.chaosTimeUnits = 2500 + rnd.nextInt(2500);
         this.asyncDriver = rnd.nextBoolean();
+        this.churn = rnd.nextInt(3) == 0;
     }
 
     void schedule(long delay, Runnable r) {
@@ -460,7 +462,7 @@ public final class RaftSimulation {
         if (now >= chaosTimeUnits) {
             return;
         }
-        int action = rnd.nextInt(10);
+        int action = churn && rnd.nextBoolean() ? 2 : rnd.nextInt(10);
         Node l = leader();
         switch (action) {
             case 0, 1 -> {
@@ -524,7 +526,7 @@ public final class RaftSimulation {
                 // nothing: let the cluster run
             }
         }
-        schedule(20 + rnd.nextInt(200), this::chaos);
+        schedule(churn ? 10 + rnd.nextInt(60) : 20 + rnd.nextInt(200), this::chaos);
     }
 
     void scheduleRestart(Node victim) {
@@ -654,7 +656,7 @@ public final class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " async=" + asyncDriver + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
+        return "seed=" + seed + " async=" + asyncDriver + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size();
