@@ -999,7 +999,7 @@ public final class RaftCore {
             return;
         }
         MessageType type = pre ? MessageType.PRE_VOTE : MessageType.VOTE;
-        for (long v : membership.voters()) {
+        for (long v : new TreeSet<>(membership.voters())) { // sorted: message order must be deterministic
             if (v == id) {
                 continue;
             }

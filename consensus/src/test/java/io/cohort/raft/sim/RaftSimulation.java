@@ -654,11 +654,19 @@ public final class RaftSimulation {
         }
     }
 
+    long fingerprint() {
+        long h = eventSeq;
+        for (Node n : nodes.values()) {
+            h = SimStateMachine.mix(h * 31 + n.core.term() * 7 + n.core.lastIndex() * 13 + n.sm.hash + now);
+        }
+        return h;
+    }
+
     /** A one-line summary of what the run exercised. */
     public String summary() {
         return "seed=" + seed + " async=" + asyncDriver + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
-                + leaderOfTerm.size();
+                + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());
     }
 }

@@ -50,6 +50,15 @@ class RaftSimulationTest {
                 seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads);
     }
 
+    @Test
+    void sameSeedSameRun() {
+        RaftSimulation a = new RaftSimulation(12345, false);
+        RaftSimulation b = new RaftSimulation(12345, false);
+        run(a);
+        run(b);
+        org.assertj.core.api.Assertions.assertThat(a.summary()).isEqualTo(b.summary());
+    }
+
     private static void run(RaftSimulation sim) {
         try {
             sim.run();
