@@ -352,4 +352,36 @@ class RaftCoreTest {
         assertThat(accepted).isEqualTo(5);
         assertThat(c.core(2).propose(List.of().isEmpty() ? b("x") : b("y"))).isTrue();
     }
+
+    @Test
+    void leaderNeverCommitsPreviousTermEntryByCountingReplicas() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.isolated.add(1L);
+        c.core(1).propose(b("old-term")); // index 3, never replicated
+        c.stabilize();
+        long k = c.core(1).lastIndex();
+        c.tick(1, 25); // check-quorum: 1 steps down
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+        c.tick(2, 10);
+        c.tick(3, 10);
+        c.inFlight.clear();
+        c.isolated.clear();
+        // 1 wins a new term, but nothing it sends or receives about appends gets through
+        c.drop = m -> m.type() == MessageType.APPEND || m.type() == MessageType.APPEND_RESPONSE
+                || m.type() == MessageType.HEARTBEAT;
+        c.elect(1);
+        long term = c.core(1).term();
+        long commit = c.core(1).commitIndex();
+        assertThat(commit).isLessThan(k);
+        assertThat(c.core(1).lastIndex()).isEqualTo(k + 1);
+        // a follower acknowledges the old-term entry: a majority holds it, but it must not commit
+        c.core(1).step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(k).build());
+        c.process();
+        assertThat(c.core(1).commitIndex()).isEqualTo(commit);
+        // once the leader's own-term entry is on a majority, both commit
+        c.core(1).step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(k + 1).build());
+        c.process();
+        assertThat(c.core(1).commitIndex()).isEqualTo(k + 1);
+    }
 }
