@@ -13,4 +13,17 @@ public interface StateMachine {
 
     /** Applies committed {@link EntryType#COMMAND} entries in order; entries at or below {@link #appliedIndex()} are skipped. */
     void apply(List<Entry> committed);
+
+    /**
+     * Serializes the state as of {@link #appliedIndex()}, which must equal {@code meta.index()}
+     * (asked for by {@link Ready#snapshotRequest()}). The default does not support snapshots.
+     */
+    default byte[] takeSnapshot(SnapshotMeta meta) {
+        throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());
+    }
+
+    /** Replaces the whole state with {@code snapshot} (sent by the leader, see {@link Ready#snapshot()}). */
+    default void restoreSnapshot(Snapshot snapshot) {
+        throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());
+    }
 }

@@ -1,0 +1,199 @@
+package io.cohort.raft;
+
+/**
+ * Settings of one {@link RaftCore}. Built with {@link #builder(long)}; every bound has its unit in
+ * its name. Times are in ticks of the caller's clock.
+ */
+public final class RaftConfig {
+    /** This member's ID (> 0). */
+    public final long id;
+    /** Founding members if this node bootstraps a new group, {@link Membership#EMPTY} to join one. */
+    public final Membership bootstrap;
+    /** Ticks without hearing from a leader before a follower campaigns (randomized in [n, 2n)). */
+    public final int electionTicks;
+    /** Ticks between leader heartbeats. */
+    public final int heartbeatTicks;
+    /** Seed of the election-timeout randomness. */
+    public final long randomSeed;
+    /** Run a pre-vote round before raising the term. */
+    public final boolean preVote;
+    /** Leader steps down if it has not heard from a quorum within an election timeout. */
+    public final boolean checkQuorum;
+    /** Upper bound on entry payload bytes per append message. */
+    public final long maxAppendBytes;
+    /** Upper bound on append messages in flight per follower. */
+    public final int maxInflightAppends;
+    /** Upper bound on entry payload bytes in flight per follower. */
+    public final long maxInflightBytes;
+    /** Upper bound on uncommitted entries a leader accepts before refusing proposals. */
+    public final int maxUncommittedEntries;
+    /** Upper bound on one proposal's payload bytes. */
+    public final int maxEntryBytes;
+    /** Upper bound on queued read-index requests. */
+    public final int maxPendingReads;
+    /** Upper bound on committed-entry payload bytes handed out per {@link Ready}. */
+    public final long maxApplyBytes;
+    /** Ask for a state machine snapshot every this many applied entries (0 disables). */
+    public final long snapshotIntervalEntries;
+    /** Bytes of snapshot data per chunk message. */
+    public final int snapshotChunkBytes;
+    /** Largest snapshot a follower accepts for reassembly. */
+    public final long maxSnapshotBytes;
+
+    private RaftConfig(Builder b) {
+        if (b.id <= 0) {
+            throw new IllegalArgumentException("id must be > 0");
+        }
+        if (b.heartbeatTicks < 1 || b.electionTicks <= b.heartbeatTicks) {
+            throw new IllegalArgumentException("need 1 <= heartbeatTicks < electionTicks");
+        }
+        id = b.id;
+        bootstrap = b.bootstrap;
+        electionTicks = b.electionTicks;
+        heartbeatTicks = b.heartbeatTicks;
+        randomSeed = b.randomSeed;
+        preVote = b.preVote;
+        checkQuorum = b.checkQuorum;
+        maxAppendBytes = b.maxAppendBytes;
+        maxInflightAppends = b.maxInflightAppends;
+        maxInflightBytes = b.maxInflightBytes;
+        maxUncommittedEntries = b.maxUncommittedEntries;
+        maxEntryBytes = b.maxEntryBytes;
+        maxPendingReads = b.maxPendingReads;
+        maxApplyBytes = b.maxApplyBytes;
+        snapshotIntervalEntries = b.snapshotIntervalEntries;
+        snapshotChunkBytes = b.snapshotChunkBytes;
+        maxSnapshotBytes = b.maxSnapshotBytes;
+    }
+
+    /** A builder with production defaults for member {@code id}. */
+    public static Builder builder(long id) {
+        return new Builder(id);
+    }
+
+    /** Mutable builder for {@link RaftConfig}. */
+    public static final class Builder {
+        private final long id;
+        private Membership bootstrap = Membership.EMPTY;
+        private int electionTicks = 10;
+        private int heartbeatTicks = 1;
+        private long randomSeed = 1;
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private long maxAppendBytes = 1 << 20;
+        private int maxInflightAppends = 256;
+        private long maxInflightBytes = 64L << 20;
+        private int maxUncommittedEntries = 10_000;
+        private int maxEntryBytes = 8 << 20;
+        private int maxPendingReads = 10_000;
+        private long maxApplyBytes = 64L << 20;
+        private long snapshotIntervalEntries = 10_000;
+        private int snapshotChunkBytes = 1 << 20;
+        private long maxSnapshotBytes = 1L << 30;
+
+        private Builder(long id) {
+            this.id = id;
+        }
+
+        /** Founding members (bootstrap a new group). */
+        public Builder bootstrap(Membership v) {
+            bootstrap = v;
+            return this;
+        }
+
+        /** Election timeout base in ticks. */
+        public Builder electionTicks(int v) {
+            electionTicks = v;
+            return this;
+        }
+
+        /** Heartbeat interval in ticks. */
+        public Builder heartbeatTicks(int v) {
+            heartbeatTicks = v;
+            return this;
+        }
+
+        /** Seed for randomized election timeouts. */
+        public Builder randomSeed(long v) {
+            randomSeed = v;
+            return this;
+        }
+
+        /** Enables pre-vote. */
+        public Builder preVote(boolean v) {
+            preVote = v;
+            return this;
+        }
+
+        /** Enables check-quorum. */
+        public Builder checkQuorum(boolean v) {
+            checkQuorum = v;
+            return this;
+        }
+
+        /** Max payload bytes per append. */
+        public Builder maxAppendBytes(long v) {
+            maxAppendBytes = v;
+            return this;
+        }
+
+        /** Max appends in flight per follower. */
+        public Builder maxInflightAppends(int v) {
+            maxInflightAppends = v;
+            return this;
+        }
+
+        /** Max bytes in flight per follower. */
+        public Builder maxInflightBytes(long v) {
+            maxInflightBytes = v;
+            return this;
+        }
+
+        /** Max uncommitted entries on the leader. */
+        public Builder maxUncommittedEntries(int v) {
+            maxUncommittedEntries = v;
+            return this;
+        }
+
+        /** Max bytes of one proposal. */
+        public Builder maxEntryBytes(int v) {
+            maxEntryBytes = v;
+            return this;
+        }
+
+        /** Max queued read-index requests. */
+        public Builder maxPendingReads(int v) {
+            maxPendingReads = v;
+            return this;
+        }
+
+        /** Max committed bytes per Ready. */
+        public Builder maxApplyBytes(long v) {
+            maxApplyBytes = v;
+            return this;
+        }
+
+        /** Snapshot interval in applied entries (0 = never). */
+        public Builder snapshotIntervalEntries(long v) {
+            snapshotIntervalEntries = v;
+            return this;
+        }
+
+        /** Snapshot chunk size in bytes. */
+        public Builder snapshotChunkBytes(int v) {
+            snapshotChunkBytes = v;
+            return this;
+        }
+
+        /** Largest snapshot accepted from a leader. */
+        public Builder maxSnapshotBytes(long v) {
+            maxSnapshotBytes = v;
+            return this;
+        }
+
+        /** Builds the immutable config. */
+        public RaftConfig build() {
+            return new RaftConfig(this);
+        }
+    }
+}

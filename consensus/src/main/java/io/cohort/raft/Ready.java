@@ -1,0 +1,48 @@
+package io.cohort.raft;
+
+import java.util.List;
+
+/**
+ * A batch of work from {@link RaftCore#ready()}. The application must, in this order:
+ * <ol>
+ *   <li>if {@link #snapshot()} is set: restore the state machine from it, store it durably and
+ *       {@link LogStorage#compact} the log to its meta;</li>
+ *   <li>append {@link #entries()} and set {@link #hardState()} (if not null) in the {@link LogStorage},
+ *       then {@link LogStorage#sync()};</li>
+ *   <li>only then send {@link #messages()} (they may acknowledge or depend on the persisted state);</li>
+ *   <li>apply {@link #committedEntries()} (config changes are interpreted by the core, the state
+ *       machine should skip them), serve {@link #readStates()} once their index is applied, and if
+ *       {@link #snapshotRequest()} is set take a state machine snapshot at that position after
+ *       applying and hand it to {@link RaftCore#snapshotTaken};</li>
+ *   <li>call {@link RaftCore#advance(Ready)}.</li>
+ * </ol>
+ * Committed entries may include entries of this same Ready's {@link #entries()}: they are durable
+ * once step 2 is done. Messages never need to be sent before the sync; a leader's own log counts
+ * towards the commit quorum only after {@link RaftCore#advance(Ready)}.
+ *
+ * @param leaderId current leader ID (0 if unknown)
+ * @param role current role
+ * @param hardState hard state to persist, or null if unchanged
+ * @param entries entries to append to the log (may supersede a suffix)
+ * @param snapshot snapshot received from the leader to install, or null
+ * @param committedEntries committed entries to apply, in index order
+ * @param messages messages to send, only after persisting this Ready
+ * @param readStates confirmed linearizable reads
+ * @param snapshotRequest take a snapshot at this position after applying, or null
+ */
+public record Ready(
+        long leaderId,
+        Role role,
+        HardState hardState,
+        List<Entry> entries,
+        Snapshot snapshot,
+        List<Entry> committedEntries,
+        List<Message> messages,
+        List<ReadState> readStates,
+        SnapshotMeta snapshotRequest) {
+
+    /** True if there is nothing to persist (no hard state, entries or snapshot). */
+    public boolean nothingToPersist() {
+        return hardState == null && entries.isEmpty() && snapshot == null;
+    }
+}

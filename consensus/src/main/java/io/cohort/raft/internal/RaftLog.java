@@ -1,0 +1,306 @@
+package io.cohort.raft.internal;
+
+import io.cohort.raft.Entry;
+import io.cohort.raft.LogCompactedException;
+import io.cohort.raft.LogStorage;
+import io.cohort.raft.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Raft log as the core sees it: stable entries in {@link LogStorage}, followed by unstable
+ * entries (and possibly a snapshot to install) the application has not persisted yet.
+ */
+public final class RaftLog {
+    private final LogStorage storage;
+    private Snapshot unstableSnapshot;
+    private final ArrayList<Entry> unstable = new ArrayList<>();
+    private long unstableOffset;
+    private long committed;
+    private long applied;
+
+    /** A log over {@code storage}, with {@code applied} entries already in the state machine. */
+    public RaftLog(LogStorage storage, long applied) {
+        this.storage = storage;
+        this.unstableOffset = storage.lastIndex() + 1;
+        this.committed = Math.max(storage.hardState().commitIndex(), storage.snapshot().index());
+        this.applied = Math.max(applied, storage.snapshot().index());
+        if (!(this.applied <= this.committed)) {
+            throw new IllegalStateException("applied " + this.applied + " > committed " + this.committed);
+        }
+    }
+
+    /** Highest committed index. */
+    public long committed() {
+        return committed;
+    }
+
+    /** Highest index handed to and acknowledged by the application. */
+    public long applied() {
+        return applied;
+    }
+
+    /** First index held (after the snapshot). */
+    public long firstIndex() {
+        return unstableSnapshot != null ? unstableSnapshot.meta().index() + 1 : storage.firstIndex();
+    }
+
+    /** Last index held. */
+    public long lastIndex() {
+        if (!unstable.isEmpty()) {
+            return unstableOffset + unstable.size() - 1;
+        }
+        if (unstableSnapshot != null) {
+            return unstableSnapshot.meta().index();
+        }
+        return storage.lastIndex();
+    }
+
+    /** Term of the last entry. */
+    public long lastTerm() {
+        return term(lastIndex());
+    }
+
+    /** Last index known to be persisted (excludes unstable entries). */
+    public long persistedLastIndex() {
+        if (unstableSnapshot != null) {
+            return 0;
+        }
+        return Math.min(storage.lastIndex(), unstableOffset - 1);
+    }
+
+    /** Term at {@code index}, or 0 if it is compacted away or beyond the last index. */
+    public long term(long index) {
+        if (index == 0) {
+            return 0;
+        }
+        if (index > lastIndex()) {
+            return 0;
+        }
+        if (unstableSnapshot != null && index <= unstableSnapshot.meta().index()) {
+            return index == unstableSnapshot.meta().index() ? unstableSnapshot.meta().term() : 0;
+        }
+        if (index >= unstableOffset && !unstable.isEmpty()) {
+            return unstable.get((int) (index - unstableOffset)).term();
+        }
+        if (index < storage.firstIndex() - 1) {
+            return 0;
+        }
+        return storage.term(index);
+    }
+
+    /** True if the entry at {@code index} has {@code term}. */
+    public boolean matchTerm(long index, long term) {
+        if (index == 0) {
+            return term == 0;
+        }
+        long t = term(index);
+        return t != 0 && t == term;
+    }
+
+    /** True if the log at {@code index} is compacted behind the snapshot (term unknown). */
+    public boolean isCompacted(long index) {
+        return index < firstIndex() - 1;
+    }
+
+    /** True if a log ending at ({@code lastIndex}, {@code lastTerm}) is at least as up to date as ours. */
+    public boolean isUpToDate(long lastIdx, long lastTrm) {
+        long myTerm = lastTerm();
+        return lastTrm > myTerm || (lastTrm == myTerm && lastIdx >= lastIndex());
+    }
+
+    /**
+     * Entries in {@code [lo, hi)} up to about {@code maxBytes} (at least one if non-empty); throws
+     * {@link LogCompactedException} if {@code lo} is compacted.
+     */
+    public List<Entry> entries(long lo, long hi, long maxBytes) {
+        if (lo < firstIndex()) {
+            throw new LogCompactedException(lo, firstIndex());
+        }
+        hi = Math.min(hi, lastIndex() + 1);
+        List<Entry> out = new ArrayList<>();
+        if (lo >= hi) {
+            return out;
+        }
+        long bytes = 0;
+        if (lo < unstableOffset) {
+            long stableHi = Math.min(hi, unstableOffset);
+            for (Entry e : storage.entries(lo, stableHi, maxBytes)) {
+                bytes += e.sizeBytes();
+                out.add(e);
+            }
+            if (bytes > maxBytes || out.size() < stableHi - lo) {
+                return out;
+            }
+        }
+        long from = Math.max(lo, unstableOffset);
+        for (long i = from; i < hi; i++) {
+            Entry e = unstable.get((int) (i - unstableOffset));
+            bytes += e.sizeBytes();
+            if (!out.isEmpty() && bytes > maxBytes) {
+                break;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * Appends {@code ents} after ({@code prevIndex}, {@code prevTerm}) if it matches, truncating a
+     * conflicting suffix; advances commit to min({@code commit}, last new index). Returns the last
+     * new index, or -1 if the previous entry does not match.
+     */
+    public long maybeAppend(long prevIndex, long prevTerm, long commit, List<Entry> ents) {
+        if (!matchTerm(prevIndex, prevTerm)) {
+            return -1;
+        }
+        long lastNew = prevIndex + ents.size();
+        long conflict = findConflict(ents);
+        if (conflict != 0) {
+            if (conflict <= committed) {
+                throw new IllegalStateException("entry " + conflict + " conflicts with committed entry (committed="
+                        + committed + ")");
+            }
+            append(ents.subList((int) (conflict - ents.get(0).index()), ents.size()));
+        }
+        commitTo(Math.min(commit, lastNew));
+        return lastNew;
+    }
+
+    private long findConflict(List<Entry> ents) {
+        for (Entry e : ents) {
+            if (!matchTerm(e.index(), e.term())) {
+                return e.index();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The largest index {@code <= index} whose term is {@code <= term} (or the first index held, if
+     * the walk reaches the compacted prefix).
+     */
+    public long findConflictByTerm(long index, long term) {
+        index = Math.min(index, lastIndex());
+        long floor = firstIndex() - 1;
+        while (index > floor) {
+            long t = term(index);
+            if (t <= term) {
+                return index;
+            }
+            index--;
+        }
+        return index;
+    }
+
+    /** Appends entries to the unstable part, truncating anything at or after the first new index. */
+    public long append(List<Entry> ents) {
+        if (ents.isEmpty()) {
+            return lastIndex();
+        }
+        long first = ents.get(0).index();
+        if (first - 1 < committed) {
+            throw new IllegalStateException("append at " + first + " would overwrite committed " + committed);
+        }
+        if (first > lastIndex() + 1) {
+            throw new IllegalStateException("append at " + first + " leaves a gap after " + lastIndex());
+        }
+        if (first == unstableOffset + unstable.size()) {
+            unstable.addAll(ents);
+        } else if (first <= unstableOffset) {
+            unstable.clear();
+            unstableOffset = first;
+            unstable.addAll(ents);
+        } else {
+            unstable.subList((int) (first - unstableOffset), unstable.size()).clear();
+            unstable.addAll(ents);
+        }
+        for (int i = 1; i < unstable.size(); i++) {
+            assert unstable.get(i).index() == unstable.get(i - 1).index() + 1 : "unstable not consecutive";
+        }
+        return lastIndex();
+    }
+
+    /** Advances the commit index (never backwards). */
+    public void commitTo(long c) {
+        if (c > committed) {
+            if (c > lastIndex()) {
+                throw new IllegalStateException("commit " + c + " beyond last index " + lastIndex());
+            }
+            committed = c;
+        }
+    }
+
+    /** Marks the application as having applied up to {@code index}. */
+    public void appliedTo(long index) {
+        if (index == 0) {
+            return;
+        }
+        if (index > committed || index < applied) {
+            throw new IllegalStateException("applied " + index + " outside [" + applied + ", " + committed + "]");
+        }
+        applied = index;
+    }
+
+    /** True if committed entries wait to be applied. */
+    public boolean hasNextCommitted() {
+        return unstableSnapshot == null && committed > applied;
+    }
+
+    /** Committed entries not applied yet, up to about {@code maxBytes}. */
+    public List<Entry> nextCommitted(long maxBytes) {
+        if (!hasNextCommitted()) {
+            return List.of();
+        }
+        return entries(applied + 1, committed + 1, maxBytes);
+    }
+
+    /** Unstable entries waiting to be persisted. */
+    public List<Entry> unstableEntries() {
+        return List.copyOf(unstable);
+    }
+
+    /** Snapshot waiting to be installed, or null. */
+    public Snapshot unstableSnapshot() {
+        return unstableSnapshot;
+    }
+
+    /** The application persisted entries up to ({@code index}, {@code term}). */
+    public void stableTo(long index, long term) {
+        if (index < unstableOffset || unstable.isEmpty()) {
+            return;
+        }
+        if (index > lastIndex() || term(index) != term) {
+            return;
+        }
+        unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
+        unstableOffset = index + 1;
+    }
+
+    /** The application installed the snapshot at {@code index}. */
+    public void stableSnapTo(long index) {
+        if (unstableSnapshot != null && unstableSnapshot.meta().index() == index) {
+            unstableSnapshot = null;
+            applied = Math.max(applied, index);
+        }
+    }
+
+    /** Replaces the whole log with {@code snapshot}. */
+    public void restore(Snapshot snapshot) {
+        long idx = snapshot.meta().index();
+        if (idx <= committed) {
+            throw new IllegalStateException("restore at " + idx + " <= committed " + committed);
+        }
+        committed = idx;
+        unstable.clear();
+        unstableOffset = idx + 1;
+        unstableSnapshot = snapshot;
+    }
+
+    /** Unstable entries from the offset, for diagnostics. */
+    @Override
+    public String toString() {
+        return "log[first=" + firstIndex() + " last=" + lastIndex() + " committed=" + committed + " applied=" + applied
+                + " unstableOffset=" + unstableOffset + " unstable=" + unstable.size() + "]";
+    }
+}

@@ -1,0 +1,387 @@
+package io.cohort.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RaftCoreTest {
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static TestCluster cluster(int n) {
+        return new TestCluster(n, c -> { });
+    }
+
+    @Test
+    void electsOneLeaderAndCommitsEmptyEntry() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        for (long id = 2; id <= 3; id++) {
+            assertThat(c.core(id).role()).isEqualTo(Role.FOLLOWER);
+            assertThat(c.core(id).leaderId()).isEqualTo(1);
+            assertThat(c.core(id).term()).isEqualTo(c.core(1).term());
+        }
+        assertThat(c.core(1).commitIndex()).isEqualTo(c.core(1).lastIndex());
+        assertThat(c.count(MessageType.PRE_VOTE)).isEqualTo(2);
+        assertThat(c.count(MessageType.VOTE)).isEqualTo(2);
+    }
+
+    @Test
+    void electionTimeoutElectsSomeone() {
+        TestCluster c = cluster(3);
+        c.tickAll(40);
+        long leaders = c.nodes.values().stream().filter(n -> n.core.role() == Role.LEADER).count();
+        assertThat(leaders).isEqualTo(1);
+    }
+
+    @Test
+    void candidateWithStaleLogLosesElection() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.isolated.add(3L);
+        c.core(1).propose(b("x"));
+        c.stabilize();
+        c.isolated.clear();
+        c.core(3).campaign();
+        c.stabilize();
+        assertThat(c.core(3).role()).isNotEqualTo(Role.LEADER);
+    }
+
+    @Test
+    void preVoteStopsPartitionedNodeFromDisruptingLeader() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        long term = c.core(1).term();
+        c.isolated.add(3L);
+        c.tick(3, 100);
+        c.stabilize();
+        assertThat(c.core(3).term()).isEqualTo(term);
+        assertThat(c.core(3).role()).isEqualTo(Role.PRE_CANDIDATE);
+        c.isolated.clear();
+        c.tickAll(5);
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        assertThat(c.core(1).term()).isEqualTo(term);
+        assertThat(c.core(3).leaderId()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutPreVotePartitionedNodeRaisesTerm() {
+        TestCluster c = new TestCluster(3, b -> b.preVote(false).checkQuorum(false));
+        c.elect(1);
+        long term = c.core(1).term();
+        c.isolated.add(3L);
+        c.tick(3, 100);
+        c.stabilize();
+        assertThat(c.core(3).term()).isGreaterThan(term);
+    }
+
+    @Test
+    void checkQuorumLeaderStepsDownWhenIsolated() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.isolated.add(1L);
+        c.tick(1, 25);
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+    }
+
+    @Test
+    void checkQuorumLeaseIgnoresVotesWhileLeaderAlive() {
+        TestCluster c = new TestCluster(3, b -> b.preVote(false));
+        c.elect(1);
+        long term = c.core(1).term();
+        c.tick(3, 30); // only node 3's timer runs: it campaigns in higher terms
+        c.stabilize();
+        assertThat(c.core(3).term()).isGreaterThan(term);
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        assertThat(c.core(1).term()).isEqualTo(term);
+        assertThat(c.core(2).term()).isEqualTo(term);
+    }
+
+    @Test
+    void replicatesAndForwardsProposals() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        assertThat(c.core(1).propose(b("a"))).isTrue();
+        assertThat(c.core(2).propose(b("b"))).isTrue();
+        c.stabilize();
+        c.tickAll(2);
+        for (TestCluster.TNode n : c.nodes.values()) {
+            assertThat(n.commands).extracting(String::new).containsExactly("a", "b");
+        }
+        assertThat(c.count(MessageType.PROPOSE)).isEqualTo(1);
+    }
+
+    @Test
+    void pipelinesBoundedByInflightCount() {
+        TestCluster c = new TestCluster(3, b -> b.maxInflightAppends(2).maxAppendBytes(1));
+        c.elect(1);
+        c.isolated.add(2L);
+        c.isolated.add(3L);
+        for (int i = 0; i < 10; i++) {
+            c.core(1).propose(b("p" + i));
+        }
+        c.process();
+        long appendsTo2 = c.inFlight.stream().filter(m -> m.type() == MessageType.APPEND && m.to() == 2).count();
+        assertThat(appendsTo2).isLessThanOrEqualTo(2);
+        c.isolated.clear();
+        c.stabilize();
+        c.tickAll(3);
+        assertThat(c.nodes.get(2L).commands).hasSize(10);
+    }
+
+    @Test
+    void divergentFollowerIsRepairedWithFastBacktracking() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.isolated.add(1L);
+        for (int i = 0; i < 30; i++) {
+            c.core(1).propose(b("lost" + i)); // never committed
+        }
+        c.stabilize();
+        c.tick(3, 25); // node 3 times out: it stops honouring the old leader's lease
+        c.stabilize();
+        c.elect(2);
+        for (int i = 0; i < 5; i++) {
+            c.core(2).propose(b("kept" + i));
+        }
+        c.stabilize();
+        c.isolated.clear();
+        c.delivered.clear();
+        c.tickAll(3);
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.core(1).lastIndex()).isEqualTo(c.core(2).lastIndex());
+        for (long i = 1; i <= c.core(2).lastIndex(); i++) {
+            assertThat(c.core(1).termAt(i)).isEqualTo(c.core(2).termAt(i));
+        }
+        assertThat(c.nodes.get(1L).commands).extracting(String::new)
+                .containsExactly("kept0", "kept1", "kept2", "kept3", "kept4");
+        long rejects = c.delivered.stream().filter(m -> m.type() == MessageType.APPEND_RESPONSE && m.reject()).count();
+        assertThat(rejects).isLessThanOrEqualTo(2); // one term-hinted reject, not 30
+    }
+
+    @Test
+    void readIndexIsBatchedIntoOneHeartbeatRound() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.delivered.clear();
+        for (int i = 0; i < 5; i++) {
+            assertThat(c.core(1).readIndex(new byte[] {(byte) i})).isTrue();
+        }
+        c.stabilize();
+        assertThat(c.count(MessageType.HEARTBEAT)).isEqualTo(2);
+        assertThat(c.nodes.get(1L).reads).hasSize(5);
+        assertThat(c.nodes.get(1L).reads).allMatch(r -> r.index() == c.core(1).commitIndex());
+    }
+
+    @Test
+    void followerReadIndexIsForwarded() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.core(1).propose(b("w"));
+        c.stabilize();
+        assertThat(c.core(3).readIndex(b("r1"))).isTrue();
+        c.stabilize();
+        assertThat(c.nodes.get(3L).reads).hasSize(1);
+        assertThat(c.nodes.get(3L).reads.get(0).index()).isEqualTo(c.core(1).commitIndex());
+        assertThat(new String(c.nodes.get(3L).reads.get(0).context())).isEqualTo("r1");
+    }
+
+    @Test
+    void readIndexWaitsUntilLeaderCommitsInItsTerm() {
+        TestCluster c = cluster(3);
+        c.drop = m -> m.type() == MessageType.APPEND_RESPONSE;
+        c.elect(1);
+        assertThat(c.core(1).commitIndex()).isLessThan(c.core(1).lastIndex());
+        c.core(1).readIndex(b("r"));
+        c.tick(1, 1);
+        c.stabilize();
+        assertThat(c.nodes.get(1L).reads).isEmpty();
+        c.drop = m -> false;
+        c.tickAll(2);
+        assertThat(c.nodes.get(1L).reads).hasSize(1);
+        assertThat(c.nodes.get(1L).reads.get(0).index()).isEqualTo(c.core(1).lastIndex());
+    }
+
+    @Test
+    void leaderTransferHandsOverAndRefusesProposalsMeanwhile() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.isolated.add(3L);
+        c.core(1).propose(b("x"));
+        c.stabilize();
+        assertThat(c.core(1).transferLeadership(3)).isTrue();
+        assertThat(c.core(1).propose(b("refused"))).isFalse();
+        c.isolated.clear();
+        c.tickAll(2);
+        assertThat(c.core(3).role()).isEqualTo(Role.LEADER);
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.count(MessageType.TIMEOUT_NOW)).isEqualTo(1);
+    }
+
+    @Test
+    void membershipChangesOneAtATimeAndLearnersDoNotVote() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.addNode(4, Membership.EMPTY);
+        assertThat(c.core(1).proposeConfigChange(ConfChange.of(ConfChange.Type.ADD_LEARNER, 4))).isTrue();
+        assertThat(c.core(1).proposeConfigChange(ConfChange.of(ConfChange.Type.ADD_LEARNER, 5))).isFalse();
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.core(1).membership().learners()).containsExactly(4L);
+        assertThat(c.core(4).membership().learners()).containsExactly(4L);
+        assertThat(c.core(4).commitIndex()).isEqualTo(c.core(1).commitIndex());
+
+        // a learner never campaigns
+        long term = c.core(4).term();
+        c.tick(4, 100);
+        assertThat(c.core(4).term()).isEqualTo(term);
+        assertThat(c.count(MessageType.PRE_VOTE)).isEqualTo(2);
+
+        // a learner's ack does not count towards the quorum
+        c.isolated.add(2L);
+        c.isolated.add(3L);
+        long commit = c.core(1).commitIndex();
+        c.core(1).propose(b("needs a voter"));
+        c.stabilize();
+        assertThat(c.core(4).lastIndex()).isGreaterThan(commit);
+        assertThat(c.core(1).commitIndex()).isEqualTo(commit);
+        c.isolated.clear();
+        c.tickAll(2);
+
+        assertThat(c.core(1).proposeConfigChange(ConfChange.of(ConfChange.Type.PROMOTE_LEARNER, 4))).isTrue();
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.core(1).membership().voters()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L);
+        assertThat(c.core(1).proposeConfigChange(ConfChange.of(ConfChange.Type.REMOVE_VOTER, 1))).isTrue();
+        c.stabilize();
+        c.tickAll(30);
+        assertThat(c.core(2).membership().voters()).containsExactlyInAnyOrder(2L, 3L, 4L);
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+        long leaders = c.nodes.values().stream().filter(n -> n.core.role() == Role.LEADER).count();
+        assertThat(leaders).isEqualTo(1);
+    }
+
+    @Test
+    void laggingFollowerGetsChunkedSnapshotAfterCompaction() {
+        TestCluster c = new TestCluster(3, b -> b.snapshotIntervalEntries(5).snapshotChunkBytes(16));
+        c.elect(1);
+        c.isolated.add(3L);
+        for (int i = 0; i < 30; i++) {
+            c.core(1).propose(b("cmd" + i));
+            c.stabilize();
+        }
+        assertThat(c.nodes.get(1L).storage.firstIndex()).isGreaterThan(20);
+        c.isolated.clear();
+        c.delivered.clear();
+        c.tickAll(5);
+        long chunks = c.count(MessageType.SNAPSHOT_CHUNK);
+        assertThat(chunks).isGreaterThan(3);
+        assertThat(c.delivered.stream().filter(m -> m.type() == MessageType.SNAPSHOT_CHUNK)
+                .allMatch(m -> m.chunk().length <= 16)).isTrue();
+        assertThat(c.nodes.get(3L).commands).extracting(String::new)
+                .containsExactlyElementsOf(c.nodes.get(1L).commands.stream().map(String::new).toList());
+        assertThat(c.nodes.get(3L).storage.firstIndex()).isGreaterThan(20);
+        assertThat(c.core(3).commitIndex()).isEqualTo(c.core(1).commitIndex());
+    }
+
+    @Test
+    void snapshotChunkLossIsRecovered() {
+        TestCluster c = new TestCluster(3, b -> b.snapshotIntervalEntries(5).snapshotChunkBytes(16));
+        c.elect(1);
+        c.isolated.add(3L);
+        for (int i = 0; i < 20; i++) {
+            c.core(1).propose(b("cmd" + i));
+            c.stabilize();
+        }
+        c.isolated.clear();
+        int[] n = {0};
+        c.drop = m -> m.type() == MessageType.SNAPSHOT_CHUNK && n[0]++ % 3 == 1;
+        c.tickAll(20);
+        c.drop = m -> false;
+        c.tickAll(5);
+        assertThat(c.nodes.get(3L).commands).hasSize(20);
+    }
+
+    @Test
+    void restartKeepsTermVoteAndLog() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.core(1).propose(b("durable"));
+        c.stabilize();
+        c.tickAll(1);
+        TestCluster.TNode n2 = c.nodes.get(2L);
+        RaftCore restarted = new RaftCore(RaftConfig.builder(2).electionTicks(10).heartbeatTicks(1).build(), n2.storage,
+                null, 0);
+        assertThat(restarted.term()).isEqualTo(c.core(1).term());
+        assertThat(restarted.lastIndex()).isEqualTo(c.core(1).lastIndex());
+        assertThat(restarted.membership().voters()).containsExactlyInAnyOrder(1L, 2L, 3L);
+        Ready rd = restarted.ready();
+        assertThat(rd.committedEntries()).extracting(Entry::index).last().isEqualTo(c.core(1).commitIndex());
+        assertThat(rd.hardState()).isNull();
+    }
+
+    @Test
+    void singleNodeCommitsAndReadsAlone() {
+        TestCluster c = cluster(1);
+        c.elect(1);
+        c.core(1).propose(b("solo"));
+        c.stabilize();
+        c.core(1).readIndex(b("r"));
+        c.stabilize();
+        assertThat(c.nodes.get(1L).commands).extracting(String::new).containsExactly("solo");
+        assertThat(c.nodes.get(1L).reads).hasSize(1);
+    }
+
+    @Test
+    void proposalsAreBounded() {
+        TestCluster c = new TestCluster(3, b -> b.maxUncommittedEntries(5));
+        c.elect(1);
+        c.isolated.add(2L);
+        c.isolated.add(3L);
+        int accepted = 0;
+        for (int i = 0; i < 10; i++) {
+            if (c.core(1).propose(b("p"))) {
+                accepted++;
+            }
+        }
+        assertThat(accepted).isEqualTo(5);
+        assertThat(c.core(2).propose(List.of().isEmpty() ? b("x") : b("y"))).isTrue();
+    }
+
+    @Test
+    void leaderNeverCommitsPreviousTermEntryByCountingReplicas() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        c.isolated.add(1L);
+        c.core(1).propose(b("old-term")); // index 3, never replicated
+        c.stabilize();
+        long k = c.core(1).lastIndex();
+        c.tick(1, 25); // check-quorum: 1 steps down
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+        c.tick(2, 10);
+        c.tick(3, 10);
+        c.inFlight.clear();
+        c.isolated.clear();
+        // 1 wins a new term, but nothing it sends or receives about appends gets through
+        c.drop = m -> m.type() == MessageType.APPEND || m.type() == MessageType.APPEND_RESPONSE
+                || m.type() == MessageType.HEARTBEAT;
+        c.elect(1);
+        long term = c.core(1).term();
+        long commit = c.core(1).commitIndex();
+        assertThat(commit).isLessThan(k);
+        assertThat(c.core(1).lastIndex()).isEqualTo(k + 1);
+        // a follower acknowledges the old-term entry: a majority holds it, but it must not commit
+        c.core(1).step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(k).build());
+        c.process();
+        assertThat(c.core(1).commitIndex()).isEqualTo(commit);
+        // once the leader's own-term entry is on a majority, both commit
+        c.core(1).step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(k + 1).build());
+        c.process();
+        assertThat(c.core(1).commitIndex()).isEqualTo(k + 1);
+    }
+}
