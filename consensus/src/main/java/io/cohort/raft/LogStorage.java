@@ -8,8 +8,9 @@ import java.util.List;
  * <p>The Raft core reads stable entries through this interface; the node's log writer persists the
  * core's output through it. Writes become durable only at {@link #sync()}; implementations
  * group-commit (one sync per batch). After a crash, everything synced is there and nothing else
- * is guaranteed. Single writer; reads may come from the writer thread only unless an
- * implementation says otherwise.
+ * is guaranteed. One writer thread; implementations must also allow reads from one other thread
+ * at the same time ({@link RaftNode}'s raft thread reads while its pipeline thread writes), and a
+ * reader must be ready for {@link LogCompactedException} if the writer compacts meanwhile.
  *
  * <p>Indexes: the log holds entries {@code firstIndex() .. lastIndex()}; entries up to
  * {@code snapshot().index()} have been compacted away. An empty log after a snapshot has

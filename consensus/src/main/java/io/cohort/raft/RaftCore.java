@@ -755,10 +755,18 @@ public final class RaftCore {
         }
         long prevTerm = log.term(prevIndex);
         List<Entry> ents;
-        if (pr.state == Progress.State.REPLICATE && pr.next > log.lastIndex()) {
-            ents = List.of();
-        } else {
-            ents = log.entries(pr.next, log.lastIndex() + 1, cfg.maxAppendBytes);
+        try {
+            if (prevIndex > 0 && prevTerm == 0) {
+                throw new LogCompactedException(prevIndex, log.firstIndex());
+            }
+            if (pr.state == Progress.State.REPLICATE && pr.next > log.lastIndex()) {
+                ents = List.of();
+            } else {
+                ents = log.entries(pr.next, log.lastIndex() + 1, cfg.maxAppendBytes);
+            }
+        } catch (LogCompactedException e) {
+            // The application compacted the stable log meanwhile (it may do so from another thread).
+            return startSnapshot(to, pr);
         }
         if (ents.isEmpty() && !sendIfEmpty) {
             return false;

@@ -26,4 +26,14 @@ public interface StateMachine {
     default void restoreSnapshot(Snapshot snapshot) {
         throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());
     }
+
+    /**
+     * The latest snapshot this state machine took or restored and still holds durably, or null if
+     * none; a {@link RaftNode} reads it once at start. Because a node discards log entries behind
+     * the snapshots it takes, a state machine that enables snapshots must return one at or above
+     * the log's compaction point after a restart ({@link LogStorage#snapshot()}).
+     */
+    default Snapshot latestSnapshot() {
+        return null;
+    }
 }

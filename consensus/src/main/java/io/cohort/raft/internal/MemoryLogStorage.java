@@ -27,31 +27,31 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     @Override
-    public HardState hardState() {
+    public synchronized HardState hardState() {
         open();
         return hardState;
     }
 
     @Override
-    public SnapshotMeta snapshot() {
+    public synchronized SnapshotMeta snapshot() {
         open();
         return snapshot;
     }
 
     @Override
-    public long firstIndex() {
+    public synchronized long firstIndex() {
         open();
         return snapshot.index() + 1;
     }
 
     @Override
-    public long lastIndex() {
+    public synchronized long lastIndex() {
         open();
         return snapshot.index() + entries.size();
     }
 
     @Override
-    public long term(long index) {
+    public synchronized long term(long index) {
         open();
         if (index == snapshot.index()) {
             return snapshot.term();
@@ -66,7 +66,7 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     @Override
-    public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
+    public synchronized List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
         open();
         if (fromIndex < firstIndex()) {
             throw new LogCompactedException(fromIndex, firstIndex());
@@ -88,7 +88,7 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     @Override
-    public void append(List<Entry> newEntries) {
+    public synchronized void append(List<Entry> newEntries) {
         open();
         if (newEntries.isEmpty()) {
             return;
@@ -111,18 +111,18 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     @Override
-    public void setHardState(HardState state) {
+    public synchronized void setHardState(HardState state) {
         open();
         hardState = state;
     }
 
     @Override
-    public void sync() {
+    public synchronized void sync() {
         open();
     }
 
     @Override
-    public void compact(SnapshotMeta meta) {
+    public synchronized void compact(SnapshotMeta meta) {
         open();
         if (meta.index() <= snapshot.index()) {
             return;
@@ -138,7 +138,7 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
     }
 

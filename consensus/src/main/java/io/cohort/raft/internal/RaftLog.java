@@ -86,7 +86,11 @@ public final class RaftLog {
         if (index < storage.firstIndex() - 1) {
             return 0;
         }
-        return storage.term(index);
+        try {
+            return storage.term(index);
+        } catch (LogCompactedException e) {
+            return 0; // Compacted by the log writer since the check above (a RaftNode compacts concurrently).
+        }
     }
 
     /** True if the entry at {@code index} has {@code term}. */

@@ -1,0 +1,786 @@
+package io.cohort.raft;
+
+import io.cohort.raft.internal.ProposalEnvelope;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running member of a Raft group: a {@link RaftCore} driven by real time, a {@link LogStorage}, a
+ * {@link Transport} and a {@link StateMachine}, with two threads.
+ *
+ * <p>The <b>raft thread</b> owns the core: it takes messages, proposals, reads and ticks from a
+ * bounded inbox and hands each {@link Ready} to the <b>pipeline thread</b>, which persists entries
+ * and hard state with one sync per batch (group commit), only then sends the messages, applies
+ * committed commands to the state machine, serves confirmed reads and takes snapshots. Neither
+ * thread ever runs caller code: futures complete on the callback executor.
+ *
+ * <p>Every request is bounded: at most {@code maxPendingRequests} outstanding (more are refused at
+ * once with {@link RaftException.NotAccepted}), and each fails after {@code requestTimeoutMs} with
+ * {@link RaftException.NotAccepted} if it never reached a leader or
+ * {@link RaftException.OutcomeUnknown} if it may have been committed. Closing the node closes its
+ * transport and storage and fails what is pending with {@link RaftException.NodeClosed}.
+ */
+public final class RaftNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+    private static final long JOIN_TIMEOUT_MS = 10_000;
+
+    private final long id;
+    private final RaftCore core;
+    private final LogStorage storage;
+    private final Transport transport;
+    private final StateMachine stateMachine;
+    private final Executor callbackExecutor;
+    private final long tickNs;
+    private final long requestTimeoutNs;
+    private final int maxPendingRequests;
+
+    private final ManyToOneConcurrentArrayQueue<Object> inbox;
+    private final OneToOneConcurrentArrayQueue<Ready> readyQueue = new OneToOneConcurrentArrayQueue<>(2);
+    private final OneToOneConcurrentArrayQueue<Object> pipelineOutbox;
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
+    private final AtomicLong nextRequestId = new AtomicLong(1);
+    private final AtomicLong droppedInbound = new AtomicLong();
+
+    private final Thread raftThread;
+    private final Thread pipelineThread;
+    private volatile boolean raftIdle;
+    private volatile boolean pipelineIdle;
+    private volatile boolean running = true;
+    private volatile NodeStatus status;
+    private volatile Throwable failure;
+
+    // Raft thread only.
+    private final ArrayDeque<Request> waitingForLeader = new ArrayDeque<>();
+    private final List<Admin> pendingAdmin = new ArrayList<>();
+    private boolean readyOutstanding;
+
+    // Pipeline thread only.
+    private final PriorityQueue<WaitingRead> waitingReads = new PriorityQueue<>();
+    private final ExpandableDirectByteBuffer sendBuffer = new ExpandableDirectByteBuffer(64 * 1024);
+    private long appliedIndex;
+    private SnapshotMeta previousSnapshot = SnapshotMeta.NONE;
+    private HardState persistedHardState;
+
+    private RaftNode(Builder b) {
+        this.id = b.raftConfig.id;
+        this.storage = Objects.requireNonNull(b.storage, "storage");
+        this.transport = Objects.requireNonNull(b.transport, "transport");
+        this.stateMachine = Objects.requireNonNull(b.stateMachine, "stateMachine");
+        this.callbackExecutor = b.callbackExecutor;
+        this.tickNs = TimeUnit.MILLISECONDS.toNanos(b.tickMs);
+        this.requestTimeoutNs = TimeUnit.MILLISECONDS.toNanos(b.requestTimeoutMs);
+        this.maxPendingRequests = b.maxPendingRequests;
+        this.inbox = new ManyToOneConcurrentArrayQueue<>(b.inboxCapacity);
+        this.pipelineOutbox = new OneToOneConcurrentArrayQueue<>(1024);
+        Snapshot snapshot = stateMachine.latestSnapshot();
+        this.appliedIndex = Math.max(stateMachine.appliedIndex(), snapshot == null ? 0 : snapshot.meta().index());
+        this.core = new RaftCore(b.raftConfig, storage, snapshot, appliedIndex);
+        this.previousSnapshot = storage.snapshot();
+        this.persistedHardState = storage.hardState();
+        publishStatus();
+        this.raftThread = new Thread(this::raftLoop, "cohort-raft-" + id);
+        this.pipelineThread = new Thread(this::pipelineLoop, "cohort-raft-pipeline-" + id);
+        raftThread.setDaemon(true);
+        pipelineThread.setDaemon(true);
+    }
+
+    /** A builder for member {@code memberId} (> 0). */
+    public static Builder builder(long memberId) {
+        return new Builder(memberId);
+    }
+
+    private RaftNode start() {
+        raftThread.start();
+        pipelineThread.start();
+        transport.start(id, this::onInbound);
+        return this;
+    }
+
+    /** This member's ID. */
+    public long id() {
+        return id;
+    }
+
+    /** The latest status, refreshed by the raft thread after every step. */
+    public NodeStatus status() {
+        return status;
+    }
+
+    /**
+     * Proposes {@code command}; the future completes with its log index once this node's state
+     * machine has applied it. Any member may propose (followers forward to the leader).
+     */
+    public CompletableFuture<Long> propose(byte[] command) {
+        Objects.requireNonNull(command, "command");
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        Pending p = register(f, Kind.PROPOSAL);
+        if (p != null) {
+            enqueue(new Request(p, ProposalEnvelope.wrap(id, p.requestId, command)));
+        }
+        return f;
+    }
+
+    /**
+     * Confirms a linearizable read point: the future completes with an index once the leader has
+     * confirmed it still leads and this node has applied up to that index, so a local read then
+     * sees every write acknowledged before this call.
+     */
+    public CompletableFuture<Long> readIndex() {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        Pending p = register(f, Kind.READ);
+        if (p != null) {
+            enqueue(new Request(p, null));
+        }
+        return f;
+    }
+
+    /** Adds {@code memberId} as a learner; completes once the change is applied here. */
+    public CompletableFuture<Void> addLearner(long memberId) {
+        return admin(ConfChange.of(ConfChange.Type.ADD_LEARNER, memberId), m -> m.learners().contains(memberId));
+    }
+
+    /** Promotes learner {@code memberId} to voter; completes once the change is applied here. */
+    public CompletableFuture<Void> promoteLearner(long memberId) {
+        return admin(ConfChange.of(ConfChange.Type.PROMOTE_LEARNER, memberId), m -> m.voters().contains(memberId));
+    }
+
+    /** Removes voter or learner {@code memberId}; completes once the change is applied here. */
+    public CompletableFuture<Void> removeMember(long memberId) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueue(new Admin(null, memberId, m -> !m.contains(memberId), f, System.nanoTime() + requestTimeoutNs));
+        return f;
+    }
+
+    /** Hands leadership to voter {@code memberId}; completes once it leads (as seen here). */
+    public CompletableFuture<Void> transferLeadership(long memberId) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueue(new Admin(null, memberId, null, f, System.nanoTime() + requestTimeoutNs));
+        return f;
+    }
+
+    /** Inbound messages dropped because the inbox was full (Raft recovers by retrying). */
+    public long droppedInboundMessages() {
+        return droppedInbound.get();
+    }
+
+    /** Stops both threads, closes the transport and storage and fails pending requests. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+        }
+        transport.close();
+        LockSupport.unpark(raftThread);
+        LockSupport.unpark(pipelineThread);
+        join(raftThread);
+        join(pipelineThread);
+        failAll(new RaftException.NodeClosed("Raft node " + id + " was closed"));
+        storage.close();
+    }
+
+    // ------------------------------------------------------------------ intake (any thread)
+
+    private Pending register(CompletableFuture<Long> f, Kind kind) {
+        if (!running) {
+            f.completeExceptionally(new RaftException.NodeClosed("Raft node " + id + " is closed"));
+            return null;
+        }
+        if (pendingCount.incrementAndGet() > maxPendingRequests) {
+            pendingCount.decrementAndGet();
+            f.completeExceptionally(new RaftException.NotAccepted("Raft node " + id + " is overloaded: "
+                    + maxPendingRequests + " requests are pending, the limit (maxPendingRequests)"));
+            return null;
+        }
+        Pending p = new Pending(nextRequestId.getAndIncrement(), kind, f, System.nanoTime() + requestTimeoutNs);
+        pending.put(p.requestId, p);
+        return p;
+    }
+
+    private void enqueue(Object item) {
+        if (!inbox.offer(item)) {
+            RaftException e = new RaftException.NotAccepted("Raft node " + id + " is overloaded: its inbox of "
+                    + inbox.capacity() + " items is full");
+            if (item instanceof Request) {
+                complete(((Request) item).pending.requestId, null, e);
+            } else if (item instanceof Admin) {
+                ((Admin) item).future.completeExceptionally(e);
+            }
+            return;
+        }
+        wakeRaft();
+    }
+
+    private void onInbound(long fromId, org.agrona.DirectBuffer buffer, int offset, int length) {
+        Message m;
+        try {
+            m = MessageCodec.decode(buffer, offset, length);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("member {} dropped a malformed message of {} bytes from {}: {}", id, length, fromId, e.getMessage());
+            return;
+        }
+        if (!inbox.offer(m)) {
+            droppedInbound.incrementAndGet();
+            return;
+        }
+        wakeRaft();
+    }
+
+    private void wakeRaft() {
+        if (raftIdle) {
+            LockSupport.unpark(raftThread);
+        }
+    }
+
+    private void wakePipeline() {
+        if (pipelineIdle) {
+            LockSupport.unpark(pipelineThread);
+        }
+    }
+
+    // ------------------------------------------------------------------ raft thread
+
+    private void raftLoop() {
+        long nextTickNs = System.nanoTime() + tickNs;
+        try {
+            while (running) {
+                int work = drainInbox();
+                long now = System.nanoTime();
+                if (now - nextTickNs >= 0) {
+                    core.tick();
+                    nextTickNs += tickNs;
+                    if (now - nextTickNs > 10 * tickNs) {
+                        nextTickNs = now + tickNs; // Paused for long (GC, debugger): don't burst ticks.
+                    }
+                    expireRequests(now);
+                    work++;
+                }
+                work += drainPipelineOutbox();
+                if (!readyOutstanding && core.hasReady()) {
+                    Ready rd = core.ready();
+                    readyOutstanding = true;
+                    boolean offered = readyQueue.offer(rd);
+                    assert offered : "one Ready at a time";
+                    wakePipeline();
+                    work++;
+                }
+                if (work > 0) {
+                    publishStatus();
+                    continue;
+                }
+                raftIdle = true;
+                if (inbox.isEmpty() && pipelineOutbox.isEmpty()) {
+                    LockSupport.parkNanos(Math.max(1, nextTickNs - System.nanoTime()));
+                }
+                raftIdle = false;
+            }
+        } catch (Throwable t) {
+            fail("raft thread", t);
+        }
+    }
+
+    private int drainInbox() {
+        int n = 0;
+        for (Object item; n < 4096 && (item = inbox.poll()) != null; n++) {
+            if (item instanceof Message) {
+                core.step((Message) item);
+            } else if (item instanceof Request) {
+                submit((Request) item);
+            } else if (item instanceof Admin) {
+                startAdmin((Admin) item);
+            } else {
+                throw new IllegalStateException("unknown inbox item " + item);
+            }
+        }
+        if (core.leaderId() != 0 && !waitingForLeader.isEmpty()) {
+            for (int i = waitingForLeader.size(); i > 0 && core.leaderId() != 0; i--) {
+                submit(waitingForLeader.poll());
+            }
+        }
+        return n;
+    }
+
+    private void submit(Request r) {
+        if (!pending.containsKey(r.pending.requestId)) {
+            return; // Timed out or closed meanwhile.
+        }
+        boolean accepted = r.framedCommand != null
+                ? core.propose(r.framedCommand)
+                : core.readIndex(longBytes(r.pending.requestId));
+        r.pending.accepted = accepted;
+        if (!accepted) {
+            if (core.leaderId() == 0 || core.role() != Role.LEADER && core.role() != Role.FOLLOWER
+                    || core.leadTransferee() != 0) {
+                waitingForLeader.add(r); // Retried once a leader is known; bounded by maxPendingRequests.
+            } else {
+                complete(r.pending.requestId, null, new RaftException.NotAccepted(
+                        "the leader refused the request (too large, or too many uncommitted entries)"));
+            }
+        }
+    }
+
+    private void startAdmin(Admin a) {
+        boolean ok;
+        if (a.change != null) {
+            ok = core.proposeConfigChange(a.change);
+        } else if (a.done == null) {
+            ok = core.transferLeadership(a.memberId);
+        } else {
+            Membership m = core.membership();
+            ConfChange.Type type = m.learners().contains(a.memberId) ? ConfChange.Type.REMOVE_LEARNER
+                    : m.voters().contains(a.memberId) ? ConfChange.Type.REMOVE_VOTER : null;
+            ok = type != null && core.proposeConfigChange(ConfChange.of(type, a.memberId));
+            if (type == null) {
+                a.future.completeExceptionally(new RaftException.NotAccepted(
+                        "member " + a.memberId + " is not in " + m));
+                return;
+            }
+        }
+        if (!ok) {
+            a.future.completeExceptionally(new RaftException.NotAccepted("member " + id + " (" + core.role()
+                    + ", leader " + core.leaderId() + ") cannot start " + a.describe() + " now"));
+            return;
+        }
+        pendingAdmin.add(a);
+    }
+
+    private int drainPipelineOutbox() {
+        int n = 0;
+        for (Object item; (item = pipelineOutbox.poll()) != null; n++) {
+            if (item instanceof Ready) {
+                core.advance((Ready) item);
+                readyOutstanding = false;
+                checkAdmin();
+            } else if (item instanceof Snapshot) {
+                core.snapshotTaken((Snapshot) item);
+            }
+        }
+        return n;
+    }
+
+    private void checkAdmin() {
+        for (int i = pendingAdmin.size() - 1; i >= 0; i--) {
+            Admin a = pendingAdmin.get(i);
+            boolean done = a.done != null ? a.done.test(core.membership()) : core.leaderId() == a.memberId;
+            if (done) {
+                pendingAdmin.remove(i);
+                callbackExecutor.execute(() -> a.future.complete(null));
+            }
+        }
+    }
+
+    private void expireRequests(long now) {
+        for (Pending p : pending.values()) {
+            if (now - p.deadlineNs >= 0) {
+                RaftException e = p.kind == Kind.READ || !p.accepted
+                        ? new RaftException.NotAccepted("no leader confirmed the request within "
+                                + TimeUnit.NANOSECONDS.toMillis(requestTimeoutNs) + " ms (requestTimeoutMs); "
+                                + "the group may have lost its quorum")
+                        : new RaftException.OutcomeUnknown("the proposal was not applied within "
+                                + TimeUnit.NANOSECONDS.toMillis(requestTimeoutNs)
+                                + " ms (requestTimeoutMs); it may or may not have committed");
+                complete(p.requestId, null, e);
+            }
+        }
+        waitingForLeader.removeIf(r -> !pending.containsKey(r.pending.requestId));
+        for (int i = pendingAdmin.size() - 1; i >= 0; i--) {
+            Admin a = pendingAdmin.get(i);
+            if (now - a.deadlineNs >= 0) {
+                pendingAdmin.remove(i);
+                a.future.completeExceptionally(new RaftException.OutcomeUnknown(a.describe()
+                        + " did not complete within " + TimeUnit.NANOSECONDS.toMillis(requestTimeoutNs) + " ms"));
+            }
+        }
+    }
+
+    private void publishStatus() {
+        NodeStatus s = status;
+        if (s == null || s.role() != core.role() || s.term() != core.term() || s.leaderId() != core.leaderId()
+                || s.commitIndex() != core.commitIndex() || s.appliedIndex() != core.appliedIndex()
+                || !s.membership().equals(core.membership())) {
+            status = new NodeStatus(id, core.role(), core.term(), core.leaderId(), core.commitIndex(),
+                    core.appliedIndex(), core.membership());
+        }
+    }
+
+    // ------------------------------------------------------------------ pipeline thread
+
+    private void pipelineLoop() {
+        try {
+            while (running) {
+                Ready rd = readyQueue.poll();
+                if (rd == null) {
+                    pipelineIdle = true;
+                    if (readyQueue.isEmpty() && running) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    }
+                    pipelineIdle = false;
+                    continue;
+                }
+                process(rd);
+                while (!pipelineOutbox.offer(rd)) {
+                    Thread.onSpinWait();
+                }
+                wakeRaft();
+            }
+        } catch (Throwable t) {
+            fail("pipeline thread", t);
+        }
+    }
+
+    private void process(Ready rd) {
+        if (rd.snapshot() != null) {
+            stateMachine.restoreSnapshot(rd.snapshot());
+            storage.compact(rd.snapshot().meta());
+            previousSnapshot = rd.snapshot().meta();
+            appliedIndex = rd.snapshot().meta().index();
+            LOG.info("member {} installed a snapshot at index {} term {}", id, appliedIndex, rd.snapshot().meta().term());
+        }
+        // A leader's messages (appends, heartbeats, read-index replies) depend on no state this Ready
+        // persists unless its term or vote changed: its own entries count towards a commit only
+        // after advance(). So it sends them before its own fsync, which takes one fsync off every
+        // commit's critical path (Raft thesis, section 10.2.1). Everyone else persists first.
+        HardState hs = rd.hardState();
+        boolean sendFirst = rd.role() == Role.LEADER && rd.snapshot() == null
+                && (hs == null || hs.term() == persistedHardState.term() && hs.votedFor() == persistedHardState.votedFor());
+        if (sendFirst) {
+            send(rd.messages());
+        }
+        if (!rd.entries().isEmpty()) {
+            storage.append(rd.entries());
+        }
+        if (hs != null) {
+            storage.setHardState(hs);
+        }
+        if (!rd.nothingToPersist()) {
+            storage.sync();
+            if (hs != null) {
+                persistedHardState = hs;
+            }
+        }
+        if (!sendFirst) {
+            send(rd.messages());
+        }
+        applyCommitted(rd.committedEntries());
+        for (ReadState rs : rd.readStates()) {
+            waitingReads.add(new WaitingRead(rs.index(), bytesLong(rs.context())));
+        }
+        while (!waitingReads.isEmpty() && waitingReads.peek().index <= appliedIndex) {
+            WaitingRead w = waitingReads.poll();
+            complete(w.requestId, w.index, null);
+        }
+        if (rd.snapshotRequest() != null) {
+            takeSnapshot(rd.snapshotRequest());
+        }
+    }
+
+    private void send(List<Message> messages) {
+        for (int i = 0, n = messages.size(); i < n; i++) {
+            Message m = messages.get(i);
+            int length = MessageCodec.encode(m, sendBuffer, 0);
+            transport.send(m.to(), sendBuffer, 0, length);
+        }
+    }
+
+    private void applyCommitted(List<Entry> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        List<Entry> commands = new ArrayList<>(committed.size());
+        for (Entry e : committed) {
+            if (e.index() <= appliedIndex) {
+                continue;
+            }
+            if (e.type() == EntryType.COMMAND) {
+                commands.add(new Entry(e.index(), e.term(), EntryType.COMMAND, ProposalEnvelope.command(e.data())));
+            }
+        }
+        if (!commands.isEmpty()) {
+            stateMachine.apply(commands);
+        }
+        long last = committed.get(committed.size() - 1).index();
+        assert last >= appliedIndex : "applied index never decreases";
+        appliedIndex = Math.max(appliedIndex, last);
+        for (Entry e : committed) {
+            if (e.type() == EntryType.COMMAND && ProposalEnvelope.proposerId(e.data()) == id) {
+                complete(ProposalEnvelope.requestId(e.data()), e.index(), null);
+            }
+        }
+    }
+
+    private void takeSnapshot(SnapshotMeta meta) {
+        if (meta.index() != appliedIndex) {
+            throw new IllegalStateException("snapshot requested at " + meta.index() + " but applied is " + appliedIndex);
+        }
+        Snapshot snap = new Snapshot(meta, stateMachine.takeSnapshot(meta));
+        while (!pipelineOutbox.offer(snap)) {
+            Thread.onSpinWait();
+        }
+        // Keep one snapshot interval of entries behind the newest snapshot for followers to catch up
+        // from the log; compact to the previous snapshot, whose meta is exact.
+        if (previousSnapshot.index() > storage.snapshot().index()) {
+            storage.compact(previousSnapshot);
+        }
+        previousSnapshot = meta;
+    }
+
+    // ------------------------------------------------------------------ completion
+
+    private void complete(long requestId, Long index, RaftException error) {
+        Pending p = pending.remove(requestId);
+        if (p == null) {
+            return; // Already completed (timed out), or another node's request.
+        }
+        pendingCount.decrementAndGet();
+        if (error != null) {
+            callbackExecutor.execute(() -> p.future.completeExceptionally(error));
+        } else {
+            callbackExecutor.execute(() -> p.future.complete(index));
+        }
+    }
+
+    private void failAll(RaftException e) {
+        for (Long requestId : new ArrayList<>(pending.keySet())) {
+            complete(requestId, null, e);
+        }
+        for (Admin a : pendingAdmin) {
+            a.future.completeExceptionally(e);
+        }
+        pendingAdmin.clear();
+        for (Object item; (item = inbox.poll()) != null; ) {
+            if (item instanceof Admin) {
+                ((Admin) item).future.completeExceptionally(e);
+            }
+        }
+    }
+
+    private void fail(String where, Throwable t) {
+        failure = t;
+        LOG.error("member {}: the {} failed; the node stops", id, where, t);
+        running = false;
+        failAll(new RaftException.NodeClosed("Raft node " + id + " stopped after an internal failure in the "
+                + where + ": " + t));
+    }
+
+    /** The error that stopped this node, or null if it is running or was closed normally. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    private void join(Thread t) {
+        if (Thread.currentThread() == t) {
+            return;
+        }
+        try {
+            t.join(JOIN_TIMEOUT_MS);
+            if (t.isAlive()) {
+                LOG.warn("member {}: {} did not stop within {} ms", id, t.getName(), JOIN_TIMEOUT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private CompletableFuture<Void> admin(ConfChange change, Predicate<Membership> done) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueue(new Admin(change, change.nodeId(), done, f, System.nanoTime() + requestTimeoutNs));
+        return f;
+    }
+
+    private static byte[] longBytes(long v) {
+        byte[] b = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (v >>> (8 * i));
+        }
+        return b;
+    }
+
+    private static long bytesLong(byte[] b) {
+        if (b.length != 8) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[i] & 0xFF);
+        }
+        return v;
+    }
+
+    private enum Kind { PROPOSAL, READ }
+
+    private static final class Pending {
+        final long requestId;
+        final Kind kind;
+        final CompletableFuture<Long> future;
+        final long deadlineNs;
+        /** Set by the raft thread once the core took the request (it may then commit). */
+        volatile boolean accepted;
+
+        Pending(long requestId, Kind kind, CompletableFuture<Long> future, long deadlineNs) {
+            this.requestId = requestId;
+            this.kind = kind;
+            this.future = future;
+            this.deadlineNs = deadlineNs;
+        }
+    }
+
+    /** A proposal (framed command) or, with a null command, a read. */
+    private static final class Request {
+        final Pending pending;
+        final byte[] framedCommand;
+
+        Request(Pending pending, byte[] framedCommand) {
+            this.pending = pending;
+            this.framedCommand = framedCommand;
+        }
+    }
+
+    /** A membership change (change != null), a removal (change == null, done != null) or a transfer. */
+    private static final class Admin {
+        final ConfChange change;
+        final long memberId;
+        final Predicate<Membership> done;
+        final CompletableFuture<Void> future;
+        final long deadlineNs;
+
+        Admin(ConfChange change, long memberId, Predicate<Membership> done, CompletableFuture<Void> future,
+              long deadlineNs) {
+            this.change = change;
+            this.memberId = memberId;
+            this.done = done;
+            this.future = future;
+            this.deadlineNs = deadlineNs;
+        }
+
+        String describe() {
+            return change != null ? "membership change " + change.type() + " of " + memberId
+                    : done != null ? "removal of member " + memberId : "leadership transfer to " + memberId;
+        }
+    }
+
+    private static final class WaitingRead implements Comparable<WaitingRead> {
+        final long index;
+        final long requestId;
+
+        WaitingRead(long index, long requestId) {
+            this.index = index;
+            this.requestId = requestId;
+        }
+
+        @Override
+        public int compareTo(WaitingRead o) {
+            return Long.compare(index, o.index);
+        }
+    }
+
+    /** Settings and parts of a {@link RaftNode}. */
+    public static final class Builder {
+        private RaftConfig raftConfig;
+        private final RaftConfig.Builder raftConfigBuilder;
+        private LogStorage storage;
+        private Transport transport;
+        private StateMachine stateMachine;
+        private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private long tickMs = 100;
+        private long requestTimeoutMs = 5_000;
+        private int maxPendingRequests = 16_384;
+        private int inboxCapacity = 65_536;
+
+        private Builder(long memberId) {
+            this.raftConfigBuilder = RaftConfig.builder(memberId);
+        }
+
+        /** Adjusts the Raft core's settings (election and heartbeat ticks, bounds, snapshot interval...). */
+        public Builder raft(Consumer<RaftConfig.Builder> adjust) {
+            adjust.accept(raftConfigBuilder);
+            return this;
+        }
+
+        /** The durable log (the node closes it). */
+        public Builder storage(LogStorage v) {
+            this.storage = v;
+            return this;
+        }
+
+        /** The transport to the other members (the node starts and closes it). */
+        public Builder transport(Transport v) {
+            this.transport = v;
+            return this;
+        }
+
+        /** The state machine committed commands are applied to. */
+        public Builder stateMachine(StateMachine v) {
+            this.stateMachine = v;
+            return this;
+        }
+
+        /** Where request futures are completed (default: the common fork-join pool). */
+        public Builder callbackExecutor(Executor v) {
+            this.callbackExecutor = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Milliseconds per Raft tick (default 100: heartbeats every tick, elections after 10-20). */
+        public Builder tickMs(long v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("tickMs must be >= 1, was " + v);
+            }
+            this.tickMs = v;
+            return this;
+        }
+
+        /** How long a request may stay pending before it fails (default 5000 ms). */
+        public Builder requestTimeoutMs(long v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("requestTimeoutMs must be >= 1, was " + v);
+            }
+            this.requestTimeoutMs = v;
+            return this;
+        }
+
+        /** Most requests outstanding at once; more are refused (default 16384). */
+        public Builder maxPendingRequests(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("maxPendingRequests must be >= 1, was " + v);
+            }
+            this.maxPendingRequests = v;
+            return this;
+        }
+
+        /** Capacity of the raft thread's inbox, in items (default 65536; rounded to a power of two). */
+        public Builder inboxCapacity(int v) {
+            if (v < 16) {
+                throw new IllegalArgumentException("inboxCapacity must be >= 16, was " + v);
+            }
+            this.inboxCapacity = v;
+            return this;
+        }
+
+        /** Starts the node: its threads run and it joins (or bootstraps) its group. */
+        public RaftNode start() {
+            raftConfig = raftConfigBuilder.build();
+            return new RaftNode(this).start();
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.cohort.raft.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.raft.Entry;
+import io.cohort.raft.LogStorage;
+import io.cohort.raft.Membership;
+import io.cohort.raft.NodeStatus;
+import io.cohort.raft.RaftException;
+import io.cohort.raft.RaftNode;
+import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotMeta;
+import io.cohort.raft.StateMachine;
+import io.cohort.raft.internal.MemoryLogStorage;
+import io.cohort.raft.log.ChronicleLogStorage;
+import io.cohort.raft.transport.InMemoryNetwork;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A three-member group of real {@link RaftNode}s in one JVM over the in-memory transport. */
+class RaftNodeTest {
+    private static final Membership THREE = new Membership(java.util.Set.of(1L, 2L, 3L), java.util.Set.of());
+
+    @TempDir
+    Path tmp;
+
+    private final InMemoryNetwork network = InMemoryNetwork.create(42);
+    private final Map<Long, RaftNode> nodes = new TreeMap<>();
+    private final Map<Long, ListStateMachine> machines = new TreeMap<>();
+
+    @AfterEach
+    void closeAll() {
+        nodes.values().forEach(RaftNode::close);
+        network.close();
+    }
+
+    /** Keeps every applied command in order; snapshots are the whole list. */
+    static final class ListStateMachine implements StateMachine {
+        final List<String> applied = Collections.synchronizedList(new ArrayList<>());
+        volatile long appliedIndex;
+        volatile Snapshot latest;
+
+        @Override
+        public long appliedIndex() {
+            return appliedIndex;
+        }
+
+        @Override
+        public void apply(List<Entry> committed) {
+            for (Entry e : committed) {
+                assertThat(e.index()).isGreaterThan(appliedIndex);
+                applied.add(new String(e.data(), StandardCharsets.UTF_8));
+                appliedIndex = e.index();
+            }
+        }
+
+        @Override
+        public byte[] takeSnapshot(SnapshotMeta meta) {
+            String joined = String.join("\n", applied);
+            latest = new Snapshot(meta, joined.getBytes(StandardCharsets.UTF_8));
+            return latest.data();
+        }
+
+        @Override
+        public void restoreSnapshot(Snapshot snapshot) {
+            applied.clear();
+            String s = new String(snapshot.data(), StandardCharsets.UTF_8);
+            if (!s.isEmpty()) {
+                Collections.addAll(applied, s.split("\n"));
+            }
+            appliedIndex = snapshot.meta().index();
+            latest = snapshot;
+        }
+
+        @Override
+        public Snapshot latestSnapshot() {
+            return latest;
+        }
+    }
+
+    private RaftNode start(long id, Function<Long, LogStorage> storage, long snapshotInterval) {
+        ListStateMachine sm = machines.computeIfAbsent(id, k -> new ListStateMachine());
+        RaftNode n = RaftNode.builder(id)
+                .raft(r -> r.bootstrap(THREE).electionTicks(10).heartbeatTicks(1).randomSeed(id)
+                        .snapshotIntervalEntries(snapshotInterval))
+                .storage(storage.apply(id))
+                .transport(network.transport(id))
+                .stateMachine(sm)
+                .tickMs(10)
+                .requestTimeoutMs(3_000)
+                .start();
+        nodes.put(id, n);
+        return n;
+    }
+
+    private RaftNode awaitLeader() throws InterruptedException {
+        return awaitLeaderOtherThan(0);
+    }
+
+    private RaftNode awaitLeaderOtherThan(long excluded) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (RaftNode n : nodes.values()) {
+                NodeStatus s = n.status();
+                if (s.isLeader() && n.id() != excluded) {
+                    return n;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no leader within 10 s: " + nodes.values().stream().map(RaftNode::status).toList());
+    }
+
+    private void awaitApplied(List<String> expected, long... ids) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (long id : ids) {
+            ListStateMachine sm = machines.get(id);
+            while (sm.applied.size() < expected.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            synchronized (sm.applied) {
+                assertThat(sm.applied).as("member %d applied", id).containsExactlyElementsOf(expected);
+            }
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void proposalsOnAnyMemberAreAppliedEverywhereInOneOrder() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id, i -> new MemoryLogStorage(), 0);
+        }
+        awaitLeader();
+        List<CompletableFuture<Long>> futures = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            futures.add(nodes.get((long) (i % 3) + 1).propose(utf8("cmd-" + i)));
+        }
+        List<Long> indexes = new ArrayList<>();
+        for (CompletableFuture<Long> f : futures) {
+            indexes.add(f.get(10, TimeUnit.SECONDS));
+        }
+        assertThat(indexes).doesNotHaveDuplicates();
+        List<String> order = new ArrayList<>(machines.get(1L).applied);
+        assertThat(order).hasSize(300);
+        awaitApplied(order, 1, 2, 3);
+        // A proposal's index says where it sits in the one order.
+        List<Long> sorted = new ArrayList<>(indexes);
+        Collections.sort(sorted);
+        for (int i = 0; i < 300; i++) {
+            int position = sorted.indexOf(indexes.get(i));
+            assertThat(order.get(position)).isEqualTo("cmd-" + i);
+        }
+    }
+
+    @Test
+    void readIndexSeesEveryEarlierAcknowledgedWrite() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id, i -> new MemoryLogStorage(), 0);
+        }
+        RaftNode leader = awaitLeader();
+        long written = leader.propose(utf8("w")).get(10, TimeUnit.SECONDS);
+        for (RaftNode n : nodes.values()) {
+            long readIndex = n.readIndex().get(10, TimeUnit.SECONDS);
+            assertThat(readIndex).isGreaterThanOrEqualTo(written);
+            assertThat(machines.get(n.id()).applied).contains("w");
+        }
+    }
+
+    @Test
+    void anIsolatedLeaderIsReplacedAndItsStrandedProposalsFailWithUnknownOutcome() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id, i -> new MemoryLogStorage(), 0);
+        }
+        RaftNode old = awaitLeader();
+        old.propose(utf8("before")).get(10, TimeUnit.SECONDS);
+        network.isolate(old.id());
+        CompletableFuture<Long> stranded = old.propose(utf8("stranded"));
+        RaftNode fresh = awaitLeaderOtherThan(old.id());
+        fresh.propose(utf8("after")).get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> stranded.get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfAny(RaftException.OutcomeUnknown.class, RaftException.NotAccepted.class);
+        network.heal();
+        List<String> expected = List.of("before", "after");
+        long[] all = {1, 2, 3};
+        awaitApplied(expected, all);
+    }
+
+    @Test
+    void withoutQuorumRequestsFailAfterTheTimeoutSayingSo() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id, i -> new MemoryLogStorage(), 0);
+        }
+        awaitLeader();
+        nodes.get(3L).close();
+        nodes.get(2L).close();
+        RaftNode lonely = nodes.get(1L);
+        Thread.sleep(300); // Check-quorum makes a lonely leader step down.
+        assertThatThrownBy(() -> lonely.readIndex().get(10, TimeUnit.SECONDS))
+                .cause().isInstanceOf(RaftException.NotAccepted.class).hasMessageContaining("quorum");
+    }
+
+    @Test
+    void closedNodesFailRequestsAndCloseIsIdempotent() throws Exception {
+        RaftNode n = start(1, i -> new MemoryLogStorage(), 0);
+        n.close();
+        n.close();
+        assertThatThrownBy(() -> n.propose(utf8("x")).get(1, TimeUnit.SECONDS))
+                .cause().isInstanceOf(RaftException.NodeClosed.class);
+    }
+
+    @Test
+    void aRestartedMemberOnChronicleLogsRejoinsAndCatchesUpBySnapshot() throws Exception {
+        Function<Long, LogStorage> chronicle = id -> ChronicleLogStorage.open(tmp.resolve("log-" + id));
+        for (long id = 1; id <= 3; id++) {
+            start(id, chronicle, 50);
+        }
+        RaftNode leader = awaitLeader();
+        long follower = leader.id() % 3 + 1;
+        nodes.remove(follower).close();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            expected.add("c" + i);
+            leader.propose(utf8("c" + i)).get(10, TimeUnit.SECONDS);
+        }
+        // The follower kept its (volatile) state machine; its log is behind the leader's compaction.
+        start(follower, chronicle, 50);
+        awaitApplied(expected, 1, 2, 3);
+    }
+}
