@@ -384,4 +384,34 @@ class RaftCoreTest {
         c.process();
         assertThat(c.core(1).commitIndex()).isEqualTo(k + 1);
     }
+
+    @Test
+    void coreKeepsSteppingWhileReadyIsBeingPersisted() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        RaftCore f = c.core(2);
+        long term = c.core(1).term();
+        long last = f.lastIndex();
+        long commit = f.commitIndex();
+        List<Entry> first = List.of(new Entry(last + 1, term, EntryType.COMMAND, b("a")));
+        f.step(Message.builder(MessageType.APPEND).from(1).to(2).term(term).index(last).logTerm(term)
+                .commit(commit).entries(first).build());
+        Ready rd1 = f.ready();
+        assertThat(rd1.entries()).isEqualTo(first);
+        assertThat(rd1.messages()).hasSize(1); // the ack, to be sent only after persisting
+        // while rd1 is being persisted, more entries arrive
+        List<Entry> second = List.of(new Entry(last + 2, term, EntryType.COMMAND, b("b")));
+        f.step(Message.builder(MessageType.APPEND).from(1).to(2).term(term).index(last + 1).logTerm(term)
+                .commit(commit).entries(second).build());
+        assertThat(f.hasReady()).isFalse(); // one Ready at a time
+        org.assertj.core.api.Assertions.assertThatThrownBy(f::ready).isInstanceOf(IllegalStateException.class);
+        c.nodes.get(2L).storage.append(rd1.entries());
+        f.advance(rd1);
+        Ready rd2 = f.ready();
+        assertThat(rd2.entries()).isEqualTo(second);
+        assertThat(rd2.messages()).extracting(Message::index).containsExactly(last + 2);
+        c.nodes.get(2L).storage.append(rd2.entries());
+        f.advance(rd2);
+        assertThat(f.lastIndex()).isEqualTo(last + 2);
+    }
 }
