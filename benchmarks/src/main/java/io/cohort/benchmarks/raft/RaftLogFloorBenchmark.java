@@ -77,11 +77,21 @@ public final class RaftLogFloorBenchmark {
         BatchWriter create(Path dir) throws IOException;
     }
 
-    private static void run(String name, int batch, double seconds, double warmupSeconds, Path work, Factory factory)
+    /** One measured case: appends per second and per-batch latency percentiles in microseconds. */
+    record Floor(double appendsPerSecond, double p50Micros, double p99Micros) {
+    }
+
+    /** The raw floor the Raft cluster benchmark compares with: bare Chronicle, append + force per batch. */
+    static Floor rawForceFloor(int batch, double seconds, double warmupSeconds, Path work) throws Exception {
+        return run("chronicle raw + force", batch, seconds, warmupSeconds, work, RaftLogFloorBenchmark::rawForce);
+    }
+
+    private static Floor run(String name, int batch, double seconds, double warmupSeconds, Path work, Factory factory)
             throws Exception {
         Path dir = work.resolve(name.replaceAll("[^A-Za-z]+", "-") + "-" + batch);
         deleteRecursively(dir);
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        Floor floor;
         try (BatchWriter writer = factory.create(dir)) {
             long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             while (System.nanoTime() < warmupEnd) {
@@ -102,8 +112,11 @@ public final class RaftLogFloorBenchmark {
             System.out.printf(Locale.ROOT, "%-28s %6d %14.0f %12.1f %12.1f %12.1f %10d%n", name, batch,
                 batches * batch / elapsedSeconds, histogram.getValueAtPercentile(50) / 1e3,
                 histogram.getValueAtPercentile(99) / 1e3, histogram.getMaxValue() / 1e3, batches);
+            floor = new Floor(batches * batch / elapsedSeconds, histogram.getValueAtPercentile(50) / 1e3,
+                histogram.getValueAtPercentile(99) / 1e3);
         }
         deleteRecursively(dir);
+        return floor;
     }
 
     /** The clock ChronicleLogStorage uses: a fixed cycle (no roll during a case). */
