@@ -75,6 +75,7 @@ public final class RaftNode implements AutoCloseable {
 
     // Pipeline thread only.
     private final PriorityQueue<WaitingRead> waitingReads = new PriorityQueue<>();
+    private final ArrayList<Pending> succeededBatch = new ArrayList<>();
     private final ExpandableDirectByteBuffer sendBuffer = new ExpandableDirectByteBuffer(64 * 1024);
     private long appliedIndex;
     private SnapshotMeta previousSnapshot = SnapshotMeta.NONE;
@@ -457,13 +458,10 @@ public final class RaftNode implements AutoCloseable {
             appliedIndex = rd.snapshot().meta().index();
             LOG.info("member {} installed a snapshot at index {} term {}", id, appliedIndex, rd.snapshot().meta().term());
         }
-        // A leader's messages (appends, heartbeats, read-index replies) depend on no state this Ready
-        // persists unless its term or vote changed: its own entries count towards a commit only
-        // after advance(). So it sends them before its own fsync, which takes one fsync off every
-        // commit's critical path (Raft thesis, section 10.2.1). Everyone else persists first.
+        // A leader sends before its own fsync when the term and vote are unchanged (see
+        // Ready.messagesMayPrecedeSync); everyone else persists first.
         HardState hs = rd.hardState();
-        boolean sendFirst = rd.role() == Role.LEADER && rd.snapshot() == null
-                && (hs == null || hs.term() == persistedHardState.term() && hs.votedFor() == persistedHardState.votedFor());
+        boolean sendFirst = rd.messagesMayPrecedeSync(persistedHardState);
         if (sendFirst) {
             send(rd.messages());
         }
@@ -488,8 +486,9 @@ public final class RaftNode implements AutoCloseable {
         }
         while (!waitingReads.isEmpty() && waitingReads.peek().index <= appliedIndex) {
             WaitingRead w = waitingReads.poll();
-            complete(w.requestId, w.index, null);
+            succeeded(w.requestId, w.index);
         }
+        flushSucceeded();
         if (rd.snapshotRequest() != null) {
             takeSnapshot(rd.snapshotRequest());
         }
@@ -524,9 +523,10 @@ public final class RaftNode implements AutoCloseable {
         appliedIndex = Math.max(appliedIndex, last);
         for (Entry e : committed) {
             if (e.type() == EntryType.COMMAND && ProposalEnvelope.proposerId(e.data()) == id) {
-                complete(ProposalEnvelope.requestId(e.data()), e.index(), null);
+                succeeded(ProposalEnvelope.requestId(e.data()), e.index());
             }
         }
+        flushSucceeded();
     }
 
     private void takeSnapshot(SnapshotMeta meta) {
@@ -546,6 +546,30 @@ public final class RaftNode implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ completion
+
+    /** Collects a success; {@link #flushSucceeded} hands the batch to the callback executor as one task. */
+    private void succeeded(long requestId, long index) {
+        Pending p = pending.remove(requestId);
+        if (p == null) {
+            return; // Already completed (timed out), or another node's request.
+        }
+        pendingCount.decrementAndGet();
+        p.resultIndex = index;
+        succeededBatch.add(p);
+    }
+
+    private void flushSucceeded() {
+        if (succeededBatch.isEmpty()) {
+            return;
+        }
+        Pending[] batch = succeededBatch.toArray(new Pending[0]);
+        succeededBatch.clear();
+        callbackExecutor.execute(() -> {
+            for (Pending p : batch) {
+                p.future.complete(p.resultIndex);
+            }
+        });
+    }
 
     private void complete(long requestId, Long index, RaftException error) {
         Pending p = pending.remove(requestId);
@@ -636,6 +660,8 @@ public final class RaftNode implements AutoCloseable {
         final long deadlineNs;
         /** Set by the raft thread once the core took the request (it may then commit). */
         volatile boolean accepted;
+        /** The index to complete with; written by the pipeline thread before the hand-off. */
+        long resultIndex;
 
         Pending(long requestId, Kind kind, CompletableFuture<Long> future, long deadlineNs) {
             this.requestId = requestId;

@@ -17,8 +17,9 @@ import java.util.List;
  *   <li>call {@link RaftCore#advance(Ready)}.</li>
  * </ol>
  * Committed entries may include entries of this same Ready's {@link #entries()}: they are durable
- * once step 2 is done. Messages never need to be sent before the sync; a leader's own log counts
- * towards the commit quorum only after {@link RaftCore#advance(Ready)}.
+ * once step 2 is done. Messages are sent after the sync, except where
+ * {@link #messagesMayPrecedeSync} allows a leader to send first; a leader's own log counts towards
+ * the commit quorum only after {@link RaftCore#advance(Ready)}.
  *
  * @param leaderId current leader ID (0 if unknown)
  * @param role current role
@@ -40,6 +41,19 @@ public record Ready(
         List<Message> messages,
         List<ReadState> readStates,
         SnapshotMeta snapshotRequest) {
+
+    /**
+     * True if this Ready's messages may be sent before its entries and hard state are synced, given
+     * the hard state last made durable: a leader's appends, heartbeats and read-index replies depend
+     * on nothing it persists unless its term or vote changes, because its own entries count towards
+     * a commit only after {@link RaftCore#advance} (the Raft thesis, section 10.2.1). Sending them
+     * first takes the leader's fsync off the commit path.
+     */
+    public boolean messagesMayPrecedeSync(HardState persisted) {
+        return role == Role.LEADER && snapshot == null
+                && (hardState == null
+                    || hardState.term() == persisted.term() && hardState.votedFor() == persisted.votedFor());
+    }
 
     /** True if there is nothing to persist (no hard state, entries or snapshot). */
     public boolean nothingToPersist() {

@@ -2,6 +2,7 @@ package io.cohort.raft.sim;
 
 import io.cohort.raft.ConfChange;
 import io.cohort.raft.Entry;
+import io.cohort.raft.HardState;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Membership;
 import io.cohort.raft.Message;
@@ -52,6 +53,8 @@ public final class RaftSimulation {
     final int maxDelay;
     final int chaosTimeUnits;
     final boolean asyncDriver;
+    /** Leaders send a Ready's messages before its sync where {@link Ready#messagesMayPrecedeSync} allows. */
+    final boolean leaderSendsBeforeSync;
     final boolean churn; // frequent crashes, mostly of the leader
     final TreeSet<Long> blocked = new TreeSet<>(); // encoded pairs from*1000+to
 
@@ -70,6 +73,8 @@ public final class RaftSimulation {
     long snapshotsTaken;
     long crashes;
     long crashesWithUnsyncedWrites;
+    /** Readies whose messages a leader sent before its sync. */
+    long readiesSentBeforeSync;
     long confChanges;
     long transfers;
     long maxApplied;
@@ -93,6 +98,7 @@ public final class RaftSimulation {
         this.maxDelay = 2 + rnd.nextInt(25);
         this.chaosTimeUnits = 2500 + rnd.nextInt(2500);
         this.asyncDriver = rnd.nextBoolean();
+        this.leaderSendsBeforeSync = rnd.nextBoolean();
         this.churn = rnd.nextInt(3) == 0;
     }
 
@@ -139,6 +145,7 @@ public final class RaftSimulation {
         int epoch;
         boolean busy;
         boolean crashOnNextWrite;
+        HardState persistedHardState = HardState.EMPTY;
         long commitChecked;
         final int tickUnits = TICK - 2 + rnd.nextInt(5); // clocks run at slightly different speeds
         int pendingTicks;
@@ -155,6 +162,7 @@ public final class RaftSimulation {
             busy = false;
             pendingTicks = 0;
             inbox.clear();
+            persistedHardState = disk.hardState();
             sm = new SimStateMachine();
             if (durableSnapshot != null) {
                 sm.restore(durableSnapshot);
@@ -242,12 +250,19 @@ public final class RaftSimulation {
                     snapshotsInstalled++;
                     log(id + " installed snapshot " + s);
                 }
+                boolean sentEarly = leaderSendsBeforeSync && rd.messagesMayPrecedeSync(persistedHardState);
+                if (sentEarly) {
+                    readiesSentBeforeSync += rd.messages().isEmpty() ? 0 : 1;
+                    for (Message m : rd.messages()) {
+                        network(m);
+                    }
+                }
                 disk.append(rd.entries());
                 if (rd.hardState() != null) {
                     disk.setHardState(rd.hardState());
                 }
                 if (rd.nothingToPersist()) {
-                    complete(rd);
+                    complete(rd, sentEarly);
                 } else if (crashOnNextWrite) {
                     crashOnNextWrite = false;
                     crash(); // power loss in the middle of the fsync
@@ -258,7 +273,10 @@ public final class RaftSimulation {
                     schedule(1 + rnd.nextInt(6), () -> {
                         if (alive && epoch == e) {
                             disk.sync();
-                            complete(rd);
+                            if (rd.hardState() != null) {
+                                persistedHardState = rd.hardState();
+                            }
+                            complete(rd, sentEarly);
                             drain();
                         }
                     });
@@ -278,7 +296,7 @@ public final class RaftSimulation {
             }
         }
 
-        void complete(Ready rd) {
+        void complete(Ready rd, boolean sentEarly) {
             busy = false;
             for (Entry e : rd.entries()) {
                 List<Long> key = List.of(e.index(), e.term());
@@ -288,8 +306,10 @@ public final class RaftSimulation {
                     fail("log matching: two different entries at index " + e.index() + " term " + e.term());
                 }
             }
-            for (Message m : rd.messages()) {
-                network(m);
+            if (!sentEarly) {
+                for (Message m : rd.messages()) {
+                    network(m);
+                }
             }
             for (Entry e : rd.committedEntries()) {
                 long h = entryHash(e);
@@ -664,7 +684,7 @@ public final class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " async=" + asyncDriver + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
+        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());
