@@ -462,8 +462,12 @@ public final class RaftNode implements AutoCloseable {
         // Ready.messagesMayPrecedeSync); everyone else persists first.
         HardState hs = rd.hardState();
         boolean sendFirst = rd.messagesMayPrecedeSync(persistedHardState);
+        boolean applyFirst = rd.committedEntriesMayPrecedeSync();
         if (sendFirst) {
             send(rd.messages());
+        }
+        if (applyFirst) {
+            applyAndServe(rd);
         }
         if (!rd.entries().isEmpty()) {
             storage.append(rd.entries());
@@ -480,6 +484,13 @@ public final class RaftNode implements AutoCloseable {
         if (!sendFirst) {
             send(rd.messages());
         }
+        if (!applyFirst) {
+            applyAndServe(rd);
+        }
+    }
+
+    /** Applies the committed entries, completes the reads they allow, and takes a requested snapshot. */
+    private void applyAndServe(Ready rd) {
         applyCommitted(rd.committedEntries());
         for (ReadState rs : rd.readStates()) {
             waitingReads.add(new WaitingRead(rs.index(), bytesLong(rs.context())));

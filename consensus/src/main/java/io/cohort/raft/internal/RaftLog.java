@@ -23,11 +23,16 @@ public final class RaftLog {
     public RaftLog(LogStorage storage, long applied) {
         this.storage = storage;
         this.unstableOffset = storage.lastIndex() + 1;
-        this.committed = Math.max(storage.hardState().commitIndex(), storage.snapshot().index());
         this.applied = Math.max(applied, storage.snapshot().index());
-        if (!(this.applied <= this.committed)) {
-            throw new IllegalStateException("applied " + this.applied + " > committed " + this.committed);
+        long logEnd = Math.max(storage.lastIndex(), storage.snapshot().index());
+        if (this.applied > logEnd) {
+            throw new IllegalStateException("the state machine has applied up to " + this.applied
+                    + " but the durable log ends at " + logEnd + ": the log lost entries that were applied");
         }
+        // An application may apply committed entries before the hard state recording their commit is
+        // durable (Ready.committedEntriesMayPrecedeSync); whatever it applied was committed.
+        this.committed = Math.max(Math.max(storage.hardState().commitIndex(), storage.snapshot().index()),
+                this.applied);
     }
 
     /** Highest committed index. */

@@ -55,6 +55,8 @@ public final class RaftSimulation {
     final boolean asyncDriver;
     /** Leaders send a Ready's messages before its sync where {@link Ready#messagesMayPrecedeSync} allows. */
     final boolean leaderSendsBeforeSync;
+    /** Committed entries are applied before a Ready's sync where {@link Ready#committedEntriesMayPrecedeSync} allows. */
+    final boolean applyBeforeSync;
     final boolean churn; // frequent crashes, mostly of the leader
     final TreeSet<Long> blocked = new TreeSet<>(); // encoded pairs from*1000+to
 
@@ -75,6 +77,8 @@ public final class RaftSimulation {
     long crashesWithUnsyncedWrites;
     /** Readies whose messages a leader sent before its sync. */
     long readiesSentBeforeSync;
+    /** Readies whose committed entries were applied before their sync. */
+    long readiesAppliedBeforeSync;
     long confChanges;
     long transfers;
     long maxApplied;
@@ -99,6 +103,7 @@ public final class RaftSimulation {
         this.chaosTimeUnits = 2500 + rnd.nextInt(2500);
         this.asyncDriver = rnd.nextBoolean();
         this.leaderSendsBeforeSync = rnd.nextBoolean();
+        this.applyBeforeSync = rnd.nextBoolean();
         this.churn = rnd.nextInt(3) == 0;
     }
 
@@ -251,18 +256,23 @@ public final class RaftSimulation {
                     log(id + " installed snapshot " + s);
                 }
                 boolean sentEarly = leaderSendsBeforeSync && rd.messagesMayPrecedeSync(persistedHardState);
+                boolean appliedEarly = applyBeforeSync && rd.committedEntriesMayPrecedeSync();
                 if (sentEarly) {
                     readiesSentBeforeSync += rd.messages().isEmpty() ? 0 : 1;
                     for (Message m : rd.messages()) {
                         network(m);
                     }
                 }
+                if (appliedEarly) {
+                    readiesAppliedBeforeSync++;
+                    applyAndServe(rd);
+                }
                 disk.append(rd.entries());
                 if (rd.hardState() != null) {
                     disk.setHardState(rd.hardState());
                 }
                 if (rd.nothingToPersist()) {
-                    complete(rd, sentEarly);
+                    complete(rd, sentEarly, appliedEarly);
                 } else if (crashOnNextWrite) {
                     crashOnNextWrite = false;
                     crash(); // power loss in the middle of the fsync
@@ -276,7 +286,7 @@ public final class RaftSimulation {
                             if (rd.hardState() != null) {
                                 persistedHardState = rd.hardState();
                             }
-                            complete(rd, sentEarly);
+                            complete(rd, sentEarly, appliedEarly);
                             drain();
                         }
                     });
@@ -296,7 +306,7 @@ public final class RaftSimulation {
             }
         }
 
-        void complete(Ready rd, boolean sentEarly) {
+        void complete(Ready rd, boolean sentEarly, boolean appliedEarly) {
             busy = false;
             for (Entry e : rd.entries()) {
                 List<Long> key = List.of(e.index(), e.term());
@@ -311,6 +321,14 @@ public final class RaftSimulation {
                     network(m);
                 }
             }
+            if (!appliedEarly) {
+                applyAndServe(rd);
+            }
+            core.advance(rd);
+        }
+
+        /** Applies the committed entries (checking them), serves reads and takes a requested snapshot. */
+        void applyAndServe(Ready rd) {
             for (Entry e : rd.committedEntries()) {
                 long h = entryHash(e);
                 Long committedTerm = committedTermAt.get(e.index());
@@ -350,7 +368,6 @@ public final class RaftSimulation {
                     disk.compact(older.meta());
                 }
             }
-            core.advance(rd);
         }
     }
 
@@ -684,7 +701,7 @@ public final class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
+        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());

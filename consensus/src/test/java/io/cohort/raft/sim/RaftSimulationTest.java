@@ -35,6 +35,7 @@ class RaftSimulationTest {
         long torn = 0;
         long reads = 0;
         long sentBeforeSync = 0;
+        long appliedBeforeSync = 0;
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
@@ -46,13 +47,25 @@ class RaftSimulationTest {
             torn += sim.crashesWithUnsyncedWrites;
             reads += sim.readsServed;
             sentBeforeSync += sim.readiesSentBeforeSync;
+            appliedBeforeSync += sim.readiesAppliedBeforeSync;
         }
         System.out.printf("simulated %d seeds in %.1f s (entries applied %d, snapshots installed %d, conf changes %d,"
-                + " crashes losing unsynced writes %d, reads %d, leader readies sent before sync %d)%n",
-                seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync);
+                + " crashes losing unsynced writes %d, reads %d, leader readies sent before sync %d, readies applied before sync %d)%n",
+                seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync,
+                appliedBeforeSync);
         if (seeds >= 100) {
             org.assertj.core.api.Assertions.assertThat(sentBeforeSync)
                     .as("the early-send path of leaders is exercised").isPositive();
+            org.assertj.core.api.Assertions.assertThat(appliedBeforeSync)
+                    .as("the apply-before-sync path is exercised").isPositive();
+        }
+    }
+
+    /** Seeds that once found bugs: 31 and 1001740 caught committed entries applied before they were stable. */
+    @Test
+    void seedsThatOnceFoundBugs() {
+        for (long seed : new long[] {31, 1_001_740}) {
+            run(new RaftSimulation(seed, false));
         }
     }
 
