@@ -101,6 +101,8 @@ class KeyspaceBasicsTest {
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newFixedThreadPool(2);
             List<Future<Integer>> readers = new ArrayList<>();
+            // The writer starts only once both readers are reading, so reads and writes overlap.
+            java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(2);
             for (int t = 0; t < 2; t++) {
                 readers.add(pool.submit(() -> {
                     int reads = 0;
@@ -111,11 +113,14 @@ class KeyspaceBasicsTest {
                         assertThat(v).isGreaterThanOrEqualTo(last);
                         assertThat(r.kvs().get(0).modRevision()).isLessThanOrEqualTo(r.revision());
                         last = v;
-                        reads++;
+                        if (reads++ == 0) {
+                            reading.countDown();
+                        }
                     }
                     return reads;
                 }));
             }
+            assertThat(reading.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("both readers started").isTrue();
             for (int i = 1; i <= 300; i++) {
                 k.put("c", Long.toString(i));
             }
