@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Without faults, a message whose link has nothing queued is handed to the receiver on the
- * sender's thread during {@link Transport#send}. Otherwise it is copied and delivered on one network
+ * sender's thread during {@link Transport#send} (unless that thread is itself in a delivery
+ * callback). Otherwise it is copied and delivered on one network
  * thread, in FIFO order per link (sender, receiver) unless reordering is injected. Each link has a bounded queue:
  * {@code send} returns false when it is full, when the receiver is unknown, or when the sender is
  * closed. Fault injection ({@link Faults}: drop, delay, duplicate, reorder) and partitions
@@ -52,6 +53,8 @@ public final class InMemoryNetwork implements AutoCloseable {
     /** Largest message accepted (16 MiB). */
     public static final int MAX_MESSAGE_BYTES = 16 << 20;
     private static final Faults NO_FAULTS = Faults.none();
+    /** Set while this thread runs a delivery callback of this network. */
+    private final ThreadLocal<Boolean> delivering = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private final long seed;
     private final int linkCapacityMessages;
@@ -282,7 +285,9 @@ public final class InMemoryNetwork implements AutoCloseable {
             }
             // Without faults and with nothing queued on the link, hand the message over on the
             // sender's thread: FIFO still holds, and a hop through the delivery thread is saved.
-            direct = f.equals(NO_FAULTS) && link.queued == 0 ? to : null;
+            // A send from inside a delivery callback is queued: nesting two endpoints' delivery locks
+            // could deadlock against a send in the other direction.
+            direct = f.equals(NO_FAULTS) && link.queued == 0 && !delivering.get() ? to : null;
             if (direct == null) {
                 enqueueCopy(link, buffer, offset, length, f);
                 return true;
@@ -448,10 +453,13 @@ public final class InMemoryNetwork implements AutoCloseable {
                 if (closed || inbound == null) {
                     return false;
                 }
+                delivering.set(Boolean.TRUE);
                 try {
                     inbound.onMessage(fromId, buffer, offset, length);
                 } catch (RuntimeException e) {
                     LOG.warn("member {}: inbound handler failed on a message from {}", id, fromId, e);
+                } finally {
+                    delivering.set(Boolean.FALSE);
                 }
                 return true;
             }

@@ -313,4 +313,35 @@ class InMemoryNetworkTest {
         assertThat(send(t1, 2, 1)).isFalse();
         assertThatThrownBy(() -> network.transport(3)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void callbacksThatSendBackDoNotDeadlockAndEveryMessageArrives() throws Exception {
+        // Two members bounce counters back and forth from inside their callbacks while both also
+        // send from their own threads: each side's callback sends to the other side.
+        try (InMemoryNetwork net = InMemoryNetwork.create(7)) {
+            Transport a = net.transport(1);
+            Transport b = net.transport(2);
+            java.util.concurrent.atomic.AtomicInteger bounces = new java.util.concurrent.atomic.AtomicInteger();
+            int hops = 200;
+            Transport.Inbound bounceTo1 = (from, buffer, offset, length) -> bounce(b, 1, buffer.getInt(offset), hops, bounces);
+            Transport.Inbound bounceTo2 = (from, buffer, offset, length) -> bounce(a, 2, buffer.getInt(offset), hops, bounces);
+            a.start(1, bounceTo2);
+            b.start(2, bounceTo1);
+            Thread ta = new Thread(() -> send(a, 2, 1));
+            Thread tb = new Thread(() -> send(b, 1, 1));
+            ta.start();
+            tb.start();
+            ta.join(10_000);
+            tb.join(10_000);
+            await(() -> bounces.get() == 2 * (hops - 1));
+            assertThat(ta.isAlive() || tb.isAlive()).isFalse();
+        }
+    }
+
+    private static void bounce(Transport via, long to, int hop, int hops, java.util.concurrent.atomic.AtomicInteger bounces) {
+        if (hop < hops) {
+            bounces.incrementAndGet();
+            assertThat(send(via, to, hop + 1)).isTrue();
+        }
+    }
 }
