@@ -519,11 +519,14 @@ public final class RaftNode implements AutoCloseable {
         }
         List<Entry> commands = new ArrayList<>(committed.size());
         for (Entry e : committed) {
-            if (e.index() <= appliedIndex) {
+            if (e.index() <= appliedIndex || e.type() != EntryType.COMMAND) {
                 continue;
             }
-            if (e.type() == EntryType.COMMAND) {
-                commands.add(new Entry(e.index(), e.term(), EntryType.COMMAND, ProposalEnvelope.command(e.data())));
+            byte[] framed = e.data();
+            commands.add(new Entry(e.index(), e.term(), EntryType.COMMAND, ProposalEnvelope.command(framed)));
+            if (ProposalEnvelope.proposerId(framed) == id) {
+                // Completed by flushSucceeded() below, after the state machine has applied it.
+                succeeded(ProposalEnvelope.requestId(framed), e.index());
             }
         }
         if (!commands.isEmpty()) {
@@ -532,11 +535,6 @@ public final class RaftNode implements AutoCloseable {
         long last = committed.get(committed.size() - 1).index();
         assert last >= appliedIndex : "applied index never decreases";
         appliedIndex = Math.max(appliedIndex, last);
-        for (Entry e : committed) {
-            if (e.type() == EntryType.COMMAND && ProposalEnvelope.proposerId(e.data()) == id) {
-                succeeded(ProposalEnvelope.requestId(e.data()), e.index());
-            }
-        }
         flushSucceeded();
     }
 

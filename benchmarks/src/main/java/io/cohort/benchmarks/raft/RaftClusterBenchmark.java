@@ -6,17 +6,14 @@ import io.cohort.raft.RaftNode;
 import io.cohort.raft.StateMachine;
 import io.cohort.raft.log.ChronicleLogStorage;
 import io.cohort.raft.transport.InMemoryNetwork;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -70,7 +67,7 @@ public final class RaftClusterBenchmark {
                 floors.add(RaftLogFloorBenchmark.rawForceFloor(inFlight, Math.max(1, seconds / 2.0), 1, floorDir));
             }
         } finally {
-            deleteRecursively(floorDir);
+            RaftLogFloorBenchmark.deleteRecursively(floorDir);
         }
         System.out.println();
         System.out.println("| in flight (= floor batch) | cluster commits/s | p50 µs | p99 µs | floor appends/s | floor p50 µs "
@@ -146,7 +143,7 @@ public final class RaftClusterBenchmark {
             return r;
         } finally {
             nodes.forEach(RaftNode::close);
-            deleteRecursively(dir);
+            RaftLogFloorBenchmark.deleteRecursively(dir);
         }
     }
 
@@ -161,11 +158,5 @@ public final class RaftClusterBenchmark {
             Thread.sleep(10);
         }
         throw new IllegalStateException("no leader within 30 s");
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

@@ -59,6 +59,6 @@ public final class RaftLogConcurrentFloor {
         System.out.printf("%d writers, batches of %d: %,.0f appends/s in all, %,.0f per writer; JDK %s, %d cores%n",
                 writers, BATCH, appended.get() / elapsedSeconds, appended.get() / elapsedSeconds / writers,
                 Runtime.version(), Runtime.getRuntime().availableProcessors());
-        RaftClusterBenchmark.deleteRecursively(dir);
+        RaftLogFloorBenchmark.deleteRecursively(dir);
     }
 }

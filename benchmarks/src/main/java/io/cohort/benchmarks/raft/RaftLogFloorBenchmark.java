@@ -255,7 +255,8 @@ public final class RaftLogFloorBenchmark {
         deleteRecursively(dir);
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything under it, if it exists. */
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -1,7 +1,9 @@
 package io.cohort.raft.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The frame a {@link io.cohort.raft.RaftNode} puts around each proposed command so that the node that
@@ -11,6 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class ProposalEnvelope {
     /** Bytes of the frame before the command. */
     public static final int HEADER_BYTES = 16;
+    /** Reads and writes little-endian longs in a byte[] without allocating. */
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private ProposalEnvelope() {
     }
@@ -18,23 +22,22 @@ public final class ProposalEnvelope {
     /** Frames {@code command} for {@code proposerId}'s request {@code requestId}. */
     public static byte[] wrap(long proposerId, long requestId, byte[] command) {
         byte[] framed = new byte[HEADER_BYTES + command.length];
-        UnsafeBuffer b = new UnsafeBuffer(framed);
-        b.putLong(0, proposerId);
-        b.putLong(8, requestId);
-        b.putBytes(HEADER_BYTES, command);
+        LONG.set(framed, 0, proposerId);
+        LONG.set(framed, 8, requestId);
+        System.arraycopy(command, 0, framed, HEADER_BYTES, command.length);
         return framed;
     }
 
     /** The proposer's member ID. */
     public static long proposerId(byte[] framed) {
         check(framed);
-        return new UnsafeBuffer(framed).getLong(0);
+        return (long) LONG.get(framed, 0);
     }
 
     /** The proposer's request ID. */
     public static long requestId(byte[] framed) {
         check(framed);
-        return new UnsafeBuffer(framed).getLong(8);
+        return (long) LONG.get(framed, 8);
     }
 
     /** The command inside the frame (a copy). */
