@@ -127,12 +127,13 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Proposes {@code command}; the future completes with its log index once this node's state
-     * machine has applied it. Any member may propose (followers forward to the leader).
+     * Proposes {@code command}; the future completes with its log index and the state machine's result
+     * once this node's state machine has applied it. Any member may propose (followers forward to the
+     * leader).
      */
-    public CompletableFuture<Long> propose(byte[] command) {
+    public CompletableFuture<Applied> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
-        CompletableFuture<Long> f = new CompletableFuture<>();
+        CompletableFuture<Applied> f = new CompletableFuture<>();
         Pending p = register(f, Kind.PROPOSAL);
         if (p != null) {
             enqueue(new Request(p, ProposalEnvelope.wrap(id, p.requestId, command)));
@@ -203,7 +204,7 @@ public final class RaftNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ intake (any thread)
 
-    private Pending register(CompletableFuture<Long> f, Kind kind) {
+    private Pending register(CompletableFuture<?> f, Kind kind) {
         if (!running) {
             f.completeExceptionally(new RaftException.NodeClosed("Raft node " + id + " is closed"));
             return null;
@@ -497,7 +498,7 @@ public final class RaftNode implements AutoCloseable {
         }
         while (!waitingReads.isEmpty() && waitingReads.peek().index <= appliedIndex) {
             WaitingRead w = waitingReads.poll();
-            succeeded(w.requestId, w.index);
+            succeeded(w.requestId, w.index, null);
         }
         flushSucceeded();
         if (rd.snapshotRequest() != null) {
@@ -519,18 +520,26 @@ public final class RaftNode implements AutoCloseable {
         }
         List<Entry> commands = new ArrayList<>(committed.size());
         for (Entry e : committed) {
-            if (e.index() <= appliedIndex || e.type() != EntryType.COMMAND) {
-                continue;
-            }
-            byte[] framed = e.data();
-            commands.add(new Entry(e.index(), e.term(), EntryType.COMMAND, ProposalEnvelope.command(framed)));
-            if (ProposalEnvelope.proposerId(framed) == id) {
-                // Completed by flushSucceeded() below, after the state machine has applied it.
-                succeeded(ProposalEnvelope.requestId(framed), e.index());
+            if (e.index() > appliedIndex && e.type() == EntryType.COMMAND) {
+                commands.add(new Entry(e.index(), e.term(), EntryType.COMMAND, ProposalEnvelope.command(e.data())));
             }
         }
         if (!commands.isEmpty()) {
-            stateMachine.apply(commands);
+            List<?> results = stateMachine.apply(commands);
+            if (!results.isEmpty() && results.size() != commands.size()) {
+                throw new IllegalStateException("the state machine returned " + results.size() + " results for "
+                        + commands.size() + " entries");
+            }
+            int c = 0;
+            for (Entry e : committed) {
+                if (e.index() > appliedIndex && e.type() == EntryType.COMMAND) {
+                    if (ProposalEnvelope.proposerId(e.data()) == id) {
+                        // Completed by flushSucceeded() below, after the state machine has applied it.
+                        succeeded(ProposalEnvelope.requestId(e.data()), e.index(), results.isEmpty() ? null : results.get(c));
+                    }
+                    c++;
+                }
+            }
         }
         long last = committed.get(committed.size() - 1).index();
         assert last >= appliedIndex : "applied index never decreases";
@@ -557,13 +566,14 @@ public final class RaftNode implements AutoCloseable {
     // ------------------------------------------------------------------ completion
 
     /** Collects a success; {@link #flushSucceeded} hands the batch to the callback executor as one task. */
-    private void succeeded(long requestId, long index) {
+    private void succeeded(long requestId, long index, Object result) {
         Pending p = pending.remove(requestId);
         if (p == null) {
             return; // Already completed (timed out), or another node's request.
         }
         pendingCount.decrementAndGet();
         p.resultIndex = index;
+        p.result = result;
         succeededBatch.add(p);
     }
 
@@ -575,7 +585,7 @@ public final class RaftNode implements AutoCloseable {
         succeededBatch.clear();
         callbackExecutor.execute(() -> {
             for (Pending p : batch) {
-                p.future.complete(p.resultIndex);
+                p.completeSuccessfully();
             }
         });
     }
@@ -589,7 +599,8 @@ public final class RaftNode implements AutoCloseable {
         if (error != null) {
             callbackExecutor.execute(() -> p.future.completeExceptionally(error));
         } else {
-            callbackExecutor.execute(() -> p.future.complete(index));
+            p.resultIndex = index;
+            callbackExecutor.execute(p::completeSuccessfully);
         }
     }
 
@@ -665,18 +676,29 @@ public final class RaftNode implements AutoCloseable {
     private static final class Pending {
         final long requestId;
         final Kind kind;
-        final CompletableFuture<Long> future;
+        final CompletableFuture<?> future;
         final long deadlineNs;
         /** Set by the raft thread once the core took the request (it may then commit). */
         volatile boolean accepted;
         /** The index to complete with; written by the pipeline thread before the hand-off. */
         long resultIndex;
+        /** The state machine's result for a proposal; written with {@link #resultIndex}. */
+        Object result;
 
-        Pending(long requestId, Kind kind, CompletableFuture<Long> future, long deadlineNs) {
+        Pending(long requestId, Kind kind, CompletableFuture<?> future, long deadlineNs) {
             this.requestId = requestId;
             this.kind = kind;
             this.future = future;
             this.deadlineNs = deadlineNs;
+        }
+
+        @SuppressWarnings("unchecked")
+        void completeSuccessfully() {
+            if (kind == Kind.READ) {
+                ((CompletableFuture<Long>) future).complete(resultIndex);
+            } else {
+                ((CompletableFuture<Applied>) future).complete(new Applied(resultIndex, result));
+            }
         }
     }
 

@@ -11,8 +11,12 @@ public interface StateMachine {
     /** The index of the last entry this state machine durably or volatilely holds (0 if none). */
     long appliedIndex();
 
-    /** Applies committed {@link EntryType#COMMAND} entries in order; entries at or below {@link #appliedIndex()} are skipped. */
-    void apply(List<Entry> committed);
+    /**
+     * Applies committed {@link EntryType#COMMAND} entries in order (entries at or below {@link #appliedIndex()} are
+     * skipped) and returns one result per entry of {@code committed}, in the same order, or an empty list if this
+     * state machine has no results. A {@link RaftNode} completes the proposer's future with the entry's result.
+     */
+    List<?> apply(List<Entry> committed);
 
     /**
      * Serializes the state as of {@link #appliedIndex()}, which must equal {@code meta.index()}

@@ -44,8 +44,9 @@ public final class RaftClusterBenchmark {
         }
 
         @Override
-        public void apply(List<Entry> committed) {
+        public List<?> apply(List<Entry> committed) {
             applied = committed.get(committed.size() - 1).index();
+            return List.of();
         }
     }
 

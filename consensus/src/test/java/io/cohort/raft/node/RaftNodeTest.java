@@ -3,6 +3,7 @@ package io.cohort.raft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.raft.Applied;
 import io.cohort.raft.Entry;
 import io.cohort.raft.LogStorage;
 import io.cohort.raft.Membership;
@@ -59,12 +60,16 @@ class RaftNodeTest {
         }
 
         @Override
-        public void apply(List<Entry> committed) {
+        public List<?> apply(List<Entry> committed) {
+            List<String> results = new ArrayList<>(committed.size());
             for (Entry e : committed) {
                 assertThat(e.index()).isGreaterThan(appliedIndex);
-                applied.add(new String(e.data(), StandardCharsets.UTF_8));
+                String command = new String(e.data(), StandardCharsets.UTF_8);
+                applied.add(command);
                 appliedIndex = e.index();
+                results.add("applied " + command + " at " + e.index());
             }
+            return results;
         }
 
         @Override
@@ -147,13 +152,16 @@ class RaftNodeTest {
             start(id, i -> new MemoryLogStorage(), 0);
         }
         awaitLeader();
-        List<CompletableFuture<Long>> futures = new ArrayList<>();
+        List<CompletableFuture<Applied>> futures = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             futures.add(nodes.get((long) (i % 3) + 1).propose(utf8("cmd-" + i)));
         }
         List<Long> indexes = new ArrayList<>();
-        for (CompletableFuture<Long> f : futures) {
-            indexes.add(f.get(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 300; i++) {
+            Applied applied = futures.get(i).get(10, TimeUnit.SECONDS);
+            // The proposer's own state machine computed the result it is handed.
+            assertThat(applied.result()).isEqualTo("applied cmd-" + i + " at " + applied.index());
+            indexes.add(applied.index());
         }
         assertThat(indexes).doesNotHaveDuplicates();
         List<String> order = new ArrayList<>(machines.get(1L).applied);
@@ -174,7 +182,7 @@ class RaftNodeTest {
             start(id, i -> new MemoryLogStorage(), 0);
         }
         RaftNode leader = awaitLeader();
-        long written = leader.propose(utf8("w")).get(10, TimeUnit.SECONDS);
+        long written = leader.propose(utf8("w")).get(10, TimeUnit.SECONDS).index();
         for (RaftNode n : nodes.values()) {
             long readIndex = n.readIndex().get(10, TimeUnit.SECONDS);
             assertThat(readIndex).isGreaterThanOrEqualTo(written);
@@ -190,7 +198,7 @@ class RaftNodeTest {
         RaftNode old = awaitLeader();
         old.propose(utf8("before")).get(10, TimeUnit.SECONDS);
         network.isolate(old.id());
-        CompletableFuture<Long> stranded = old.propose(utf8("stranded"));
+        CompletableFuture<Applied> stranded = old.propose(utf8("stranded"));
         RaftNode fresh = awaitLeaderOtherThan(old.id());
         fresh.propose(utf8("after")).get(10, TimeUnit.SECONDS);
         assertThatThrownBy(() -> stranded.get(10, TimeUnit.SECONDS))
