@@ -122,6 +122,24 @@ public final class Keyspace implements AutoCloseable {
         return engine.maxKeyBytes();
     }
 
+    /**
+     * Writes a snapshot of the keyspace to {@code file} (which must not exist): one self-contained, compacted LMDB
+     * data file, consistent as of one moment, taken without blocking writers. Returns the applied index it holds.
+     */
+    public long writeSnapshot(Path file) {
+        return engine.writeSnapshot(file);
+    }
+
+    /**
+     * Replaces the whole keyspace with the snapshot in {@code file} (written by {@link #writeSnapshot}), atomically:
+     * readers see the old keyspace or the new one. No {@link #apply} may run concurrently.
+     *
+     * @throws CorruptKeyspaceException if the file is not a keyspace snapshot
+     */
+    public void restoreSnapshot(Path file) {
+        engine.restoreSnapshot(file);
+    }
+
     /** Forces every committed batch to disk. */
     public void sync() {
         engine.sync();

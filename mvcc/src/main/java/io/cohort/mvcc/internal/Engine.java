@@ -151,6 +151,37 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Writes a compact, consistent copy of the keyspace to {@code file}; returns the copy's applied index. */
+    public long writeSnapshot(Path file) {
+        return SnapshotFile.write(store, file).appliedIndex();
+    }
+
+    /** Replaces the whole keyspace with the snapshot in {@code file}, in one write transaction. */
+    public void restoreSnapshot(Path file) {
+        writeLock.lock();
+        try {
+            State st;
+            try (Txn<DirectBuffer> txn = store.env.txnWrite()) {
+                st = SnapshotFile.restore(store, txn, file);
+                txn.commit();
+            } catch (Env.MapFullException e) {
+                throw new QuotaExceededException(ErrorCode.NO_SPACE, "the snapshot " + file + " does not fit the LMDB map"
+                        + " of " + config.mapSizeBytes() + " bytes", e);
+            }
+            state = st;
+            // Remaining TTLs restart from now: a snapshot carries granted TTLs, not this node's clock.
+            grantMillis.clear();
+            long now = config.clockMillis().getAsLong();
+            for (long id : leaseList().ids()) {
+                grantMillis.put(id, now);
+            }
+            LOG.info("keyspace restored from snapshot {}: applied index {}, revision {}, compacted {}", file,
+                    st.appliedIndex(), st.revision(), st.compactedRevision());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Runs a read in a short read txn with a consistent (state, snapshot) pair. */
     private <T> T read(java.util.function.BiFunction<ReadView, State, T> f) {
         for (int attempt = 0; ; attempt++) {
