@@ -1,0 +1,167 @@
+package io.cohort.transport.tcp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Mutual TLS 1.3 material for {@link TcpTransport}: this member's certificate chain and private key,
+ * and the CA certificates a peer's certificate must chain to. Every connection, both ways, requires a
+ * certificate trusted by these CAs; there is no plaintext fallback.
+ *
+ * <p>Any certificate issued by a trusted CA is accepted, whatever its subject: use a CA dedicated to
+ * the cluster. Host names are not verified (members are identified by the handshake, addresses change).
+ *
+ * <p>Immutable; the TLS context is built (and the files read) when the config is created, so bad
+ * material fails here with a {@link TlsConfigException}, not at the first connection.
+ */
+public final class TlsConfig {
+    private static final char[] IN_MEMORY_PASSWORD = "cohort".toCharArray();
+
+    private final SSLContext context;
+    private final String description;
+
+    private TlsConfig(SSLContext context, String description) {
+        this.context = context;
+        this.description = description;
+    }
+
+    /**
+     * From PEM files: {@code certificateChain} (this member's certificate first, then intermediates),
+     * {@code privateKey} (unencrypted PKCS#8, "BEGIN PRIVATE KEY"; RSA, EC or EdDSA) and
+     * {@code trustedCertificates} (one or more CA certificates).
+     */
+    public static TlsConfig fromPem(Path certificateChain, Path privateKey, Path trustedCertificates) {
+        Objects.requireNonNull(certificateChain, "certificateChain");
+        Objects.requireNonNull(privateKey, "privateKey");
+        Objects.requireNonNull(trustedCertificates, "trustedCertificates");
+        List<Certificate> chain = readCertificates(certificateChain);
+        List<Certificate> trusted = readCertificates(trustedCertificates);
+        PrivateKey key = readPrivateKey(privateKey);
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("member", key, IN_MEMORY_PASSWORD, chain.toArray(new Certificate[0]));
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            for (int i = 0; i < trusted.size(); i++) {
+                trust.setCertificateEntry("ca-" + i, trusted.get(i));
+            }
+            return new TlsConfig(context(keys, IN_MEMORY_PASSWORD, trust),
+                "PEM " + certificateChain + ", " + privateKey + ", trusting " + trustedCertificates);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new TlsConfigException("the key in " + privateKey + " does not fit the certificate chain in "
+                + certificateChain + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * From a key store holding this member's key and certificate chain (one key entry) and a trust
+     * store holding the CA certificates; types (PKCS12, JKS) are detected from the files.
+     */
+    public static TlsConfig fromKeyStore(Path keyStore, char[] keyStorePassword, Path trustStore, char[] trustStorePassword) {
+        KeyStore keys = loadStore(keyStore, keyStorePassword);
+        KeyStore trust = loadStore(trustStore, trustStorePassword);
+        try {
+            return new TlsConfig(context(keys, keyStorePassword, trust), "key store " + keyStore + ", trust store " + trustStore);
+        } catch (GeneralSecurityException e) {
+            throw new TlsConfigException("cannot use key store " + keyStore + " with trust store " + trustStore + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The TLS context (package-private: the transport's business). */
+    SSLContext sslContext() {
+        return context;
+    }
+
+    @Override
+    public String toString() {
+        return "TlsConfig{TLSv1.3, mutual, " + description + "}";
+    }
+
+    private static SSLContext context(KeyStore keys, char[] keyPassword, KeyStore trust) throws GeneralSecurityException {
+        if (trust.size() == 0) {
+            throw new TlsConfigException("the trust store holds no CA certificate: no peer could ever be trusted", null);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, keyPassword);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLSv1.3");
+        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    private static KeyStore loadStore(Path path, char[] password) {
+        Objects.requireNonNull(path, "path");
+        try {
+            return KeyStore.getInstance(path.toFile(), password);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new TlsConfigException("cannot read key store " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Certificate> readCertificates(Path path) {
+        try (InputStream in = Files.newInputStream(path)) {
+            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certs.isEmpty()) {
+                throw new TlsConfigException("no certificate in " + path, null);
+            }
+            return new ArrayList<>(certs);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new TlsConfigException("cannot read PEM certificates from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PrivateKey readPrivateKey(Path path) {
+        String pem;
+        try {
+            pem = Files.readString(path, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new TlsConfigException("cannot read private key " + path + ": " + e.getMessage(), e);
+        }
+        if (pem.contains("BEGIN ENCRYPTED PRIVATE KEY")) {
+            throw new TlsConfigException(path + " holds an encrypted private key; only unencrypted PKCS#8 PEM is supported"
+                + " (use a key store for encrypted keys)", null);
+        }
+        String begin = "-----BEGIN PRIVATE KEY-----";
+        String end = "-----END PRIVATE KEY-----";
+        int from = pem.indexOf(begin);
+        int to = pem.indexOf(end);
+        if (from < 0 || to < from) {
+            throw new TlsConfigException(path + " holds no unencrypted PKCS#8 key (\"" + begin + "\"); convert a PKCS#1"
+                + " key with: openssl pkcs8 -topk8 -nocrypt", null);
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
+        } catch (IllegalArgumentException e) {
+            throw new TlsConfigException("the private key in " + path + " is not valid Base64: " + e.getMessage(), e);
+        }
+        for (String algorithm : new String[] {"RSA", "EC", "EdDSA", "RSASSA-PSS"}) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException e) {
+                // try the next algorithm
+            }
+        }
+        throw new TlsConfigException("the private key in " + path + " is not an RSA, EC or EdDSA PKCS#8 key", null);
+    }
+}
