@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -55,6 +56,7 @@ public final class TlsConfig {
         List<Certificate> chain = readCertificates(certificateChain);
         List<Certificate> trusted = readCertificates(trustedCertificates);
         PrivateKey key = readPrivateKey(privateKey);
+        checkKeyMatches(key, chain.get(0), privateKey, certificateChain);
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
@@ -107,6 +109,37 @@ public final class TlsConfig {
         SSLContext context = SSLContext.getInstance("TLSv1.3");
         context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         return context;
+    }
+
+    /** Signs with the key and verifies with the certificate: PKCS12 would store a mismatched pair silently. */
+    private static void checkKeyMatches(PrivateKey key, Certificate certificate, Path keyPath, Path chainPath) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+            default -> null; // e.g. RSASSA-PSS needs parameters; the TLS handshake will tell
+        };
+        if (algorithm == null) {
+            return;
+        }
+        byte[] probe = "cohort key check".getBytes(StandardCharsets.US_ASCII);
+        boolean matches;
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new TlsConfigException("the private key in " + keyPath + " does not belong to the first certificate in "
+                + chainPath + " (the member's own certificate must come first)", null);
+        }
     }
 
     private static KeyStore loadStore(Path path, char[] password) {
