@@ -19,7 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads: blocking sockets, one thread per connection.</b> One writer thread per peer (dial,
  * handshake, batched writes, reconnect with backoff), one reader thread per accepted connection
- * (bounded by {@link Builder#maxInboundConnections}) and one acceptor thread. A Raft group has a
+ * (bounded by {@link Builder#maxInboundConnections}), one acceptor thread, and one watchdog that
+ * closes a connection whose write has stalled past {@link Builder#writeTimeoutMs} (blocking sockets
+ * have no write timeout). A Raft group has a
  * handful of members, so that is a handful of threads; in exchange TLS is the JDK's
  * {@code SSLSocket} instead of an {@code SSLEngine} state machine, a slow peer only ever stalls its
  * own thread, and each thread's code reads top to bottom. Batching is not lost: each peer's send
@@ -85,6 +89,7 @@ public final class TcpTransport implements Transport {
     private final Object deliveryLock = new Object();
     private final Handler handler = new Handler();
     private Thread acceptor; // guarded by lifecycleLock
+    private Thread watchdog; // guarded by lifecycleLock
     private Inbound inbound; // guarded by deliveryLock
     private volatile boolean started;
     private volatile boolean closed;
@@ -156,7 +161,7 @@ public final class TcpTransport implements Transport {
     public Metrics metrics() {
         return new Metrics(counters.framesSent.get(), counters.framesReceived.get(), counters.framesDropped.get(),
             counters.sendsRefused.get(), counters.corruptFrames.get(), counters.handshakesRefused.get(),
-            counters.tlsHandshakesFailed.get(), counters.connectionsOpened.get(), counters.reconnects.get());
+            counters.tlsHandshakesFailed.get(), counters.writeTimeouts.get(), counters.connectionsOpened.get(), counters.reconnects.get());
     }
 
     /**
@@ -223,6 +228,9 @@ public final class TcpTransport implements Transport {
             acceptor = new Thread(this::acceptLoop, "cohort-tcp-" + selfId + "-acceptor");
             acceptor.setDaemon(true);
             acceptor.start();
+            watchdog = new Thread(this::watchWrites, "cohort-tcp-" + selfId + "-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
             peers.values().forEach(PeerLink::start);
         }
         LOG.info("member {} of cluster '{}': listening on {}{}, peers {}", selfId, settings.clusterId(), localAddress(),
@@ -253,12 +261,17 @@ public final class TcpTransport implements Transport {
     @Override
     public void close() {
         Thread acceptorThread;
+        Thread watchdogThread;
         synchronized (lifecycleLock) {
             if (closed) {
                 return;
             }
             closed = true;
             acceptorThread = acceptor;
+            watchdogThread = watchdog;
+        }
+        if (watchdogThread != null) {
+            LockSupport.unpark(watchdogThread);
         }
         synchronized (deliveryLock) { // waits for a delivery in progress; none start afterwards
             inbound = null;
@@ -331,6 +344,18 @@ public final class TcpTransport implements Transport {
             Thread t = new Thread(c, "cohort-tcp-" + settings.memberId() + "-from-" + raw.getRemoteSocketAddress());
             t.setDaemon(true);
             t.start();
+        }
+    }
+
+    /** Checks a few times per write timeout for stalled writes (see {@link PeerLink#closeIfStalled}). */
+    private void watchWrites() {
+        long periodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(1_000, settings.writeTimeoutMs() / 4)));
+        while (!closed) {
+            LockSupport.parkNanos(this, periodNanos);
+            long now = System.nanoTime();
+            for (PeerLink link : peers.values()) {
+                link.closeIfStalled(now);
+            }
         }
     }
 
@@ -412,11 +437,12 @@ public final class TcpTransport implements Transport {
      * @param corruptFrames frames rejected for a bad checksum or length (each closed its connection)
      * @param handshakesRefused handshakes refused by this member or by the member it dialed
      * @param tlsHandshakesFailed TLS handshakes that failed, either side (untrusted or missing certificate, plaintext peer)
+     * @param writeTimeouts outbound connections closed because a write stalled longer than the write timeout
      * @param connectionsOpened outbound connections established
      * @param reconnects outbound connections re-established after one to the same peer was lost
      */
     public record Metrics(long framesSent, long framesReceived, long framesDropped, long sendsRefused,
-                          long corruptFrames, long handshakesRefused, long tlsHandshakesFailed, long connectionsOpened, long reconnects) {
+                          long corruptFrames, long handshakesRefused, long tlsHandshakesFailed, long writeTimeouts, long connectionsOpened, long reconnects) {
     }
 
     /** Builds a {@link TcpTransport}; validates every setting and binds the listening socket. */
@@ -430,6 +456,7 @@ public final class TcpTransport implements Transport {
         private int maxSendQueueBytes = DEFAULT_MAX_SEND_QUEUE_BYTES;
         private int maxBatchBytes = 1 << 20;
         private int connectTimeoutMs = 2_000;
+        private int writeTimeoutMs = 10_000;
         private int handshakeTimeoutMs = 5_000;
         private int reconnectMinMs = 20;
         private int reconnectMaxMs = 2_000;
@@ -517,6 +544,18 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
+        /**
+         * How long one write to a peer may stall before its connection is closed and redialed
+         * (default 10000 ms): a peer that stops reading, or a host gone without a reset.
+         */
+        public Builder writeTimeoutMs(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("writeTimeoutMs must be >= 1, was " + v);
+            }
+            this.writeTimeoutMs = v;
+            return this;
+        }
+
         /** The bound on TLS handshake plus hello exchange, on both sides (default 5000 ms). */
         public Builder handshakeTimeoutMs(int v) {
             if (v < 1) {
@@ -564,7 +603,7 @@ public final class TcpTransport implements Transport {
                     + maxFrameBytes + " plus its " + Frames.HEADER_BYTES + "-byte header");
             }
             Settings settings = new Settings(clusterId, memberId, maxFrameBytes, maxSendQueueBytes, maxBatchBytes,
-                connectTimeoutMs, handshakeTimeoutMs, reconnectMinMs, reconnectMaxMs, maxInboundConnections,
+                connectTimeoutMs, writeTimeoutMs, handshakeTimeoutMs, reconnectMinMs, reconnectMaxMs, maxInboundConnections,
                 tls == null ? null : tls.sslContext());
             return new TcpTransport(this, settings);
         }

@@ -162,8 +162,8 @@ class WireProtocolTest {
         assertThat(a.metrics().framesSent()).isZero();
     }
 
-    @Test
-    void aPeerThatNeverReadsMakesSendReturnFalseWithinTheBound() throws Exception {
+    /** A peer at the returned socket that accepts one connection, answers its hello, then never reads. */
+    private ServerSocket neverReadingPeer() throws IOException {
         ServerSocket server = track(new ServerSocket());
         server.setReceiveBufferSize(4096);
         server.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -181,6 +181,32 @@ class WireProtocolTest {
         });
         acceptor.setDaemon(true);
         acceptor.start();
+        return server;
+    }
+
+    @Test
+    void aWriteStalledPastTheWriteTimeoutClosesTheConnectionAndFreesTheQueue() throws Exception {
+        ServerSocket server = neverReadingPeer();
+        int bound = 256 * 1024;
+        TcpTransport t = track(member(1).maxFrameBytes(16 * 1024).maxSendQueueBytes(bound).writeTimeoutMs(300)
+            .handshakeTimeoutMs(300).peer(2, (InetSocketAddress) server.getLocalSocketAddress()).build());
+        t.start(1, new Recorder());
+        awaitTrue("connected", 5_000, () -> t.isConnected(2));
+        byte[] message = new byte[16 * 1024];
+        awaitTrue("a write stalls and is cut", 20_000, () -> {
+            t.send(2, buffer(message), 0, message.length);
+            return t.metrics().writeTimeouts() >= 1;
+        });
+        // The stalled connection is gone with what was queued for it; redials get no answer (the peer
+        // accepts nothing more), so the queue is emptied again after each failed attempt.
+        awaitTrue("disconnected and dropped", 5_000, () -> !t.isConnected(2) && t.metrics().framesDropped() > 0);
+        awaitTrue("queue emptied", 5_000, () -> t.queuedBytes(2) == 0);
+        assertThat(t.metrics().connectionsOpened()).isEqualTo(1);
+    }
+
+    @Test
+    void aPeerThatNeverReadsMakesSendReturnFalseWithinTheBound() throws Exception {
+        ServerSocket server = neverReadingPeer();
         int bound = 256 * 1024;
         TcpTransport t = track(member(1).maxFrameBytes(16 * 1024).maxSendQueueBytes(bound).peer(2, (InetSocketAddress) server.getLocalSocketAddress()).build());
         t.start(1, new Recorder());

@@ -18,6 +18,8 @@ public final class Counters {
     public final AtomicLong handshakesRefused = new AtomicLong();
     /** TLS handshakes that failed, inbound or outbound (untrusted or missing certificate, plaintext peer). */
     public final AtomicLong tlsHandshakesFailed = new AtomicLong();
+    /** Outbound connections closed because a write stalled past the write timeout. */
+    public final AtomicLong writeTimeouts = new AtomicLong();
     /** Outbound connections established (handshake accepted). */
     public final AtomicLong connectionsOpened = new AtomicLong();
     /** Outbound connections established again after a previous one to the same peer was lost. */

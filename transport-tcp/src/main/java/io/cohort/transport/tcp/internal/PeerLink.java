@@ -29,6 +29,8 @@ public final class PeerLink {
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean connected;
+    /** When the write in progress started (System.nanoTime), or 0 when not writing. */
+    private volatile long writeStartedNanos;
     private Connection connection; // guarded by this
 
     /** A link to {@code peerId} at {@code address}; call {@link #start()} to begin dialing. */
@@ -71,6 +73,27 @@ public final class PeerLink {
     /** Bytes allocated for the send queue (at most the configured bound). */
     public int allocatedBytes() {
         return ring.allocatedBytes();
+    }
+
+    /**
+     * Closes the connection if a write has been stalled longer than the write timeout: blocking
+     * sockets have no write timeout, and a peer that stopped reading (or a host that vanished without
+     * a reset) would otherwise hold the link forever. The writer then redials.
+     */
+    public void closeIfStalled(long nowNanos) {
+        long started = writeStartedNanos;
+        if (started == 0 || nowNanos - started < TimeUnit.MILLISECONDS.toNanos(settings.writeTimeoutMs())) {
+            return;
+        }
+        synchronized (this) {
+            if (connection != null && writeStartedNanos == started) {
+                LOG.warn("member {}: a write to member {} at {} has stalled for {} ms (writeTimeoutMs {}): the peer is not"
+                    + " reading or is unreachable; closing the connection", settings.memberId(), peerId, address,
+                    TimeUnit.NANOSECONDS.toMillis(nowNanos - started), settings.writeTimeoutMs());
+                counters.writeTimeouts.incrementAndGet();
+                connection.close();
+            }
+        }
     }
 
     /** Stops the writer, closes the connection and drops what is queued; waits up to {@code joinMs}. */
@@ -202,15 +225,18 @@ public final class PeerLink {
                     continue;
                 }
                 // One write per contiguous run of frames (two when it wraps): batching for free.
+                writeStartedNanos = Math.max(1, System.nanoTime());
                 out.write(batch.array(), batch.firstIndex(), batch.firstLength());
                 if (batch.secondLength() > 0) {
                     out.write(batch.array(), 0, batch.secondLength());
                 }
                 out.flush();
+                writeStartedNanos = 0;
                 counters.framesSent.addAndGet(batch.frames());
                 ring.release(batch);
             }
         } catch (IOException e) {
+            writeStartedNanos = 0;
             if (!closed) {
                 LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
             }

@@ -11,6 +11,7 @@ import javax.net.ssl.SSLContext;
  * @param maxSendQueueBytes the bound of each peer's send queue, frames with headers
  * @param maxBatchBytes the most bytes a writer takes from a send queue for one write (one frame more if larger)
  * @param connectTimeoutMs the TCP connect timeout of a dial
+ * @param writeTimeoutMs how long one batch write may stall (peer not reading, or gone) before the connection is closed
  * @param handshakeTimeoutMs the bound on the TLS handshake plus the hello exchange, both sides
  * @param reconnectMinMs the first reconnect delay
  * @param reconnectMaxMs the largest reconnect delay
@@ -24,6 +25,7 @@ public record Settings(
     int maxSendQueueBytes,
     int maxBatchBytes,
     int connectTimeoutMs,
+    int writeTimeoutMs,
     int handshakeTimeoutMs,
     int reconnectMinMs,
     int reconnectMaxMs,
