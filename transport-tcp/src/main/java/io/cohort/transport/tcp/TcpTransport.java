@@ -370,7 +370,7 @@ public final class TcpTransport implements Transport {
     /** What inbound connections see of the transport. */
     private final class Handler implements InboundHandler {
         @Override
-        public Refusal admit(Handshake.Hello hello) {
+        public Refusal admit(Handshake.Hello hello, String peerCommonName) {
             if (hello.version() != Handshake.PROTOCOL_VERSION) {
                 return new Refusal(Handshake.UNSUPPORTED_VERSION, "protocol version " + hello.version()
                     + " is not supported (member " + settings.memberId() + " speaks " + Handshake.PROTOCOL_VERSION + ")");
@@ -386,6 +386,10 @@ public final class TcpTransport implements Transport {
             if (!peers.containsKey(hello.fromMemberId())) {
                 return new Refusal(Handshake.UNKNOWN_MEMBER, "member " + hello.fromMemberId() + " is not a peer of member "
                     + settings.memberId() + " (peers " + peers.keySet() + ")");
+            }
+            if (settings.memberIdInCommonName() && !Long.toString(hello.fromMemberId()).equals(peerCommonName)) {
+                return new Refusal(Handshake.CERTIFICATE_MISMATCH, "the hello claims member " + hello.fromMemberId()
+                    + " but the client certificate names CN=" + peerCommonName);
             }
             return null;
         }
@@ -604,7 +608,7 @@ public final class TcpTransport implements Transport {
             }
             Settings settings = new Settings(clusterId, memberId, maxFrameBytes, maxSendQueueBytes, maxBatchBytes,
                 connectTimeoutMs, writeTimeoutMs, handshakeTimeoutMs, reconnectMinMs, reconnectMaxMs, maxInboundConnections,
-                tls == null ? null : tls.sslContext());
+                tls == null ? null : tls.sslContext(), tls != null && tls.memberIdInCommonName());
             return new TcpTransport(this, settings);
         }
     }

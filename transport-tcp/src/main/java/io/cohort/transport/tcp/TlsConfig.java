@@ -27,8 +27,9 @@ import javax.net.ssl.TrustManagerFactory;
  * and the CA certificates a peer's certificate must chain to. Every connection, both ways, requires a
  * certificate trusted by these CAs; there is no plaintext fallback.
  *
- * <p>Any certificate issued by a trusted CA is accepted, whatever its subject: use a CA dedicated to
- * the cluster. Host names are not verified (members are identified by the handshake, addresses change).
+ * <p>By default any certificate issued by a trusted CA is accepted, whatever its subject: use a CA
+ * dedicated to the cluster, or {@link #requireMemberIdInCommonName()} to bind each certificate to one
+ * member ID. Host names are not verified (members are identified by the handshake, addresses change).
  *
  * <p>Immutable; the TLS context is built (and the files read) when the config is created, so bad
  * material fails here with a {@link TlsConfigException}, not at the first connection.
@@ -38,10 +39,12 @@ public final class TlsConfig {
 
     private final SSLContext context;
     private final String description;
+    private final boolean memberIdInCommonName;
 
-    private TlsConfig(SSLContext context, String description) {
+    private TlsConfig(SSLContext context, String description, boolean memberIdInCommonName) {
         this.context = context;
         this.description = description;
+        this.memberIdInCommonName = memberIdInCommonName;
     }
 
     /**
@@ -67,7 +70,7 @@ public final class TlsConfig {
                 trust.setCertificateEntry("ca-" + i, trusted.get(i));
             }
             return new TlsConfig(context(keys, IN_MEMORY_PASSWORD, trust),
-                "PEM " + certificateChain + ", " + privateKey + ", trusting " + trustedCertificates);
+                "PEM " + certificateChain + ", " + privateKey + ", trusting " + trustedCertificates, false);
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsConfigException("the key in " + privateKey + " does not fit the certificate chain in "
                 + certificateChain + ": " + e.getMessage(), e);
@@ -82,10 +85,25 @@ public final class TlsConfig {
         KeyStore keys = loadStore(keyStore, keyStorePassword);
         KeyStore trust = loadStore(trustStore, trustStorePassword);
         try {
-            return new TlsConfig(context(keys, keyStorePassword, trust), "key store " + keyStore + ", trust store " + trustStore);
+            return new TlsConfig(context(keys, keyStorePassword, trust), "key store " + keyStore + ", trust store " + trustStore, false);
         } catch (GeneralSecurityException e) {
             throw new TlsConfigException("cannot use key store " + keyStore + " with trust store " + trustStore + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The same material, and each certificate must also name its member: subject CN = the member ID in
+     * decimal (e.g. {@code CN=3}). An acceptor refuses a hello whose member ID is not its peer's
+     * certificate CN; a dialer refuses to talk to a peer whose certificate names another member. Without
+     * this, any holder of a certificate from the trusted CAs may claim any member ID.
+     */
+    public TlsConfig requireMemberIdInCommonName() {
+        return new TlsConfig(context, description, true);
+    }
+
+    /** True if certificates must name their member (see {@link #requireMemberIdInCommonName()}). */
+    public boolean memberIdInCommonName() {
+        return memberIdInCommonName;
     }
 
     /** The TLS context (package-private: the transport's business). */
@@ -95,7 +113,7 @@ public final class TlsConfig {
 
     @Override
     public String toString() {
-        return "TlsConfig{TLSv1.3, mutual, " + description + "}";
+        return "TlsConfig{TLSv1.3, mutual, " + description + (memberIdInCommonName ? ", CN = member ID" : "") + "}";
     }
 
     private static SSLContext context(KeyStore keys, char[] keyPassword, KeyStore trust) throws GeneralSecurityException {

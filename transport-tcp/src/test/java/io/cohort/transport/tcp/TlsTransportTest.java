@@ -36,7 +36,8 @@ class TlsTransportTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        pki = TestPki.create(dir, "cluster", List.of("m1", "m2"), "unrelated", "rogue");
+        // Member certificates are named by member ID (CN=1, CN=2), for requireMemberIdInCommonName.
+        pki = TestPki.create(dir, "cluster", List.of("1", "2"), "unrelated", "rogue");
     }
 
     @AfterEach
@@ -52,8 +53,8 @@ class TlsTransportTest {
     @Test
     void membersWithCertificatesFromTheClusterCaExchangeMessages() throws Exception {
         // Member 1 is configured from PEM files, member 2 from key stores.
-        TcpTransport a = track(member(1).tls(pki.pem("m1", "cluster")).build());
-        TcpTransport b = track(member(2).tls(pki.keyStores("m2", "cluster")).build());
+        TcpTransport a = track(member(1).tls(pki.pem("1", "cluster")).build());
+        TcpTransport b = track(member(2).tls(pki.keyStores("2", "cluster")).build());
         assertThat(a.tls()).isTrue();
         a.addPeer(2, b.localAddress());
         b.addPeer(1, a.localAddress());
@@ -79,7 +80,7 @@ class TlsTransportTest {
     @Test
     void aMemberWithACertificateFromAnotherCaCannotConnect() throws Exception {
         // The rogue trusts our CA (so only our side can object) and is a configured peer (so only TLS objects).
-        TcpTransport a = track(member(1).tls(pki.pem("m1", "cluster")).build());
+        TcpTransport a = track(member(1).tls(pki.pem("1", "cluster")).build());
         TcpTransport rogue = track(member(9).tls(TlsConfig.fromPem(pki.chainPem("rogue"), pki.keyPem("rogue"), pki.caPem("cluster"))).build());
         a.addPeer(9, rogue.localAddress());
         rogue.addPeer(1, a.localAddress());
@@ -103,7 +104,7 @@ class TlsTransportTest {
 
     @Test
     void plaintextClientsAndClientsWithoutACertificateAreRefused() throws Exception {
-        TcpTransport a = track(member(1).tls(pki.pem("m1", "cluster")).build());
+        TcpTransport a = track(member(1).tls(pki.pem("1", "cluster")).build());
         Recorder inA = new Recorder();
         TcpTransport plain = track(member(2).build()); // a configured peer, but without TLS
         a.addPeer(2, plain.localAddress());
@@ -145,19 +146,50 @@ class TlsTransportTest {
     }
 
     @Test
+    void withMemberIdsBoundToCertificatesAMemberCannotClaimAnotherMembersId() throws Exception {
+        TcpTransport a = track(member(1).tls(pki.pem("1", "cluster").requireMemberIdInCommonName()).build());
+        TcpTransport b = track(member(2).tls(pki.keyStores("2", "cluster").requireMemberIdInCommonName()).build());
+        // Member 3 holds member 2's valid certificate (CN=2).
+        TcpTransport impostor = track(member(3).tls(pki.pem("2", "cluster").requireMemberIdInCommonName()).build());
+        a.addPeer(2, b.localAddress());
+        a.addPeer(3, impostor.localAddress());
+        b.addPeer(1, a.localAddress());
+        impostor.addPeer(1, a.localAddress());
+        Recorder inA = new Recorder();
+        Recorder inImpostor = new Recorder();
+        a.start(1, inA);
+        b.start(2, new Recorder());
+        impostor.start(3, inImpostor);
+        sendRetrying(b, 1, new byte[] {2}, 5_000);
+        awaitTrue("2 -> 1 delivered", 10_000, () -> inA.count() == 1);
+        awaitTrue("3 refused by 1, and 1 refuses to send to 3", 10_000, () -> {
+            impostor.send(1, buffer(new byte[] {3}), 0, 1);
+            a.send(3, buffer(new byte[] {1}), 0, 1);
+            // 1 counts its refusals of 3's hellos and its own refusals to talk to 3's certificate.
+            return impostor.metrics().handshakesRefused() >= 2 && a.metrics().handshakesRefused() >= 4;
+        });
+        assertThat(impostor.isConnected(1)).isFalse();
+        assertThat(a.isConnected(3)).isFalse();
+        assertThat(a.isConnected(2)).isTrue();
+        assertThat(inImpostor.count()).isZero();
+        assertThat(inA.snapshot()).singleElement().satisfies(r -> assertThat(r.fromId()).isEqualTo(2));
+        assertThat(pki.pem("1", "cluster").requireMemberIdInCommonName().toString()).contains("CN = member ID");
+    }
+
+    @Test
     void badTlsMaterialFailsAtConfigurationWithThePath() throws IOException {
         Path missing = dir.resolve("missing.pem");
-        assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("m1"), missing, pki.caPem("cluster")))
+        assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("1"), missing, pki.caPem("cluster")))
             .isInstanceOf(TlsConfigException.class).hasMessageContaining(missing.toString());
         Path pkcs1 = dir.resolve("pkcs1.pem");
         Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
-        assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("m1"), pkcs1, pki.caPem("cluster")))
+        assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("1"), pkcs1, pki.caPem("cluster")))
             .isInstanceOf(TlsConfigException.class).hasMessageContaining("PKCS#8");
         // The key of one member with the certificate chain of another is caught here, not at the first handshake.
-        assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("m1"), pki.keyPem("m2"), pki.caPem("cluster")))
+        assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("1"), pki.keyPem("2"), pki.caPem("cluster")))
             .isInstanceOf(TlsConfigException.class).hasMessageContaining("does not belong to the first certificate");
-        assertThatThrownBy(() -> TlsConfig.fromKeyStore(pki.keyStore("m1"), "wrong".toCharArray(), pki.trustStore("cluster"), TestPki.PASSWORD))
-            .isInstanceOf(TlsConfigException.class).hasMessageContaining(pki.keyStore("m1").toString());
+        assertThatThrownBy(() -> TlsConfig.fromKeyStore(pki.keyStore("1"), "wrong".toCharArray(), pki.trustStore("cluster"), TestPki.PASSWORD))
+            .isInstanceOf(TlsConfigException.class).hasMessageContaining(pki.keyStore("1").toString());
     }
 
     /** Reads what the TLS server answers a plaintext hello with: it must close, never send a hello reply. */

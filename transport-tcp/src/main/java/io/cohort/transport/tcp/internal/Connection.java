@@ -4,6 +4,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -70,6 +76,30 @@ public final class Connection implements Closeable {
         } catch (IOException | RuntimeException e) {
             closeQuietly(raw);
             throw e;
+        }
+    }
+
+    /**
+     * The subject CN of the other side's TLS certificate, or null without TLS or without a CN (an
+     * unverified peer never gets this far: the handshake fails first).
+     */
+    public String peerCommonName() {
+        if (!(socket instanceof SSLSocket tls)) {
+            return null;
+        }
+        try {
+            Certificate[] chain = tls.getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate x509)) {
+                return null;
+            }
+            for (Rdn rdn : new LdapName(x509.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+            return null;
+        } catch (SSLPeerUnverifiedException | InvalidNameException e) {
+            return null;
         }
     }
 

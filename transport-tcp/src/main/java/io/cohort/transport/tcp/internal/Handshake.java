@@ -34,6 +34,8 @@ public final class Handshake {
     public static final byte WRONG_TARGET = 3;
     /** Refused: the protocol versions differ. */
     public static final byte UNSUPPORTED_VERSION = 4;
+    /** Refused: the TLS certificate names another member than the hello claims. */
+    public static final byte CERTIFICATE_MISMATCH = 5;
 
     private Handshake() {
     }

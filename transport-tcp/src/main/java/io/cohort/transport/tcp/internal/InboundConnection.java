@@ -72,7 +72,7 @@ public final class InboundConnection implements Runnable {
             }
             DataInputStream in = new DataInputStream(new BufferedInputStream(connection.socket().getInputStream(), READ_BUFFER_BYTES));
             Handshake.Hello hello = Handshake.readHello(in);
-            InboundHandler.Refusal refusal = handler.admit(hello);
+            InboundHandler.Refusal refusal = handler.admit(hello, connection.peerCommonName());
             if (refusal != null) {
                 counters.handshakesRefused.incrementAndGet();
                 LOG.warn("member {}: refused a connection from {} claiming member {} of cluster '{}': {}",

@@ -5,8 +5,8 @@ import org.agrona.DirectBuffer;
 /** What an {@link InboundConnection} needs from its transport. */
 public interface InboundHandler {
 
-    /** Why a hello is refused, or null to accept it. */
-    Refusal admit(Handshake.Hello hello);
+    /** Why a hello is refused, or null to accept it; {@code peerCommonName} is the TLS client certificate's CN, or null. */
+    Refusal admit(Handshake.Hello hello, String peerCommonName);
 
     /** Records {@code connection} as the current one from {@code memberId}, closing an older one. */
     void register(long memberId, InboundConnection connection);

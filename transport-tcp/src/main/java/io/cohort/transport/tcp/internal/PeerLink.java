@@ -136,7 +136,7 @@ public final class PeerLink {
                 c = dial();
             } catch (RefusedException e) {
                 counters.handshakesRefused.incrementAndGet();
-                LOG.warn("member {}: member {} at {} refused our connection: {}", settings.memberId(), peerId, address, e.getMessage());
+                LOG.warn("member {}: connection to member {} at {} refused: {}", settings.memberId(), peerId, address, e.getMessage());
                 afterFailure();
                 continue;
             } catch (SSLException e) {
@@ -193,6 +193,10 @@ public final class PeerLink {
             connection = c;
         }
         try {
+            if (settings.memberIdInCommonName() && !Long.toString(peerId).equals(c.peerCommonName())) {
+                throw new RefusedException("its certificate names CN=" + c.peerCommonName() + ", not member " + peerId
+                    + "; refusing to send to it");
+            }
             OutputStream out = c.socket().getOutputStream();
             Handshake.writeHello(out, settings.clusterId(), settings.memberId(), peerId);
             Handshake.Reply reply = Handshake.readReply(c.socket().getInputStream());

@@ -17,6 +17,7 @@ import javax.net.ssl.SSLContext;
  * @param reconnectMaxMs the largest reconnect delay
  * @param maxInboundConnections the most inbound connections (each has a thread) at once
  * @param sslContext the mutual TLS 1.3 context, or null for plaintext
+ * @param memberIdInCommonName with TLS: a peer certificate's subject CN must be the peer's member ID
  */
 public record Settings(
     String clusterId,
@@ -30,7 +31,8 @@ public record Settings(
     int reconnectMinMs,
     int reconnectMaxMs,
     int maxInboundConnections,
-    SSLContext sslContext) {
+    SSLContext sslContext,
+    boolean memberIdInCommonName) {
 
     /** True if connections use mutual TLS. */
     public boolean tls() {
