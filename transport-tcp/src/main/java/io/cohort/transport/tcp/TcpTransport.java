@@ -281,15 +281,16 @@ public final class TcpTransport implements Transport {
         } catch (IOException e) {
             LOG.debug("member {}: closing the listening socket: {}", settings.memberId(), e.toString());
         }
-        for (PeerLink link : peers.values()) {
-            link.close(JOIN_MS);
-        }
+        // Stop everything first, then wait for all with one deadline: a close takes one wait, not one per peer.
+        peers.values().forEach(PeerLink::stop);
         for (InboundConnection c : inboundAll) {
             c.close();
         }
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MS);
+        peers.values().forEach(link -> link.awaitStopped(deadlineNanos));
         if (acceptorThread != null && acceptorThread != Thread.currentThread()) {
             try {
-                acceptorThread.join(JOIN_MS);
+                acceptorThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -98,6 +98,15 @@ public final class PeerLink {
 
     /** Stops the writer, closes the connection and drops what is queued; waits up to {@code joinMs}. */
     public void close(long joinMs) {
+        stop();
+        awaitStopped(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(joinMs));
+    }
+
+    /** Stops the writer, closes the connection and drops what is queued, without waiting. Idempotent. */
+    public void stop() {
+        if (closed && !thread.isAlive()) {
+            return;
+        }
         closed = true;
         counters.framesDropped.addAndGet(ring.close());
         synchronized (this) {
@@ -106,12 +115,22 @@ public final class PeerLink {
             }
         }
         LockSupport.unpark(thread);
-        if (Thread.currentThread() != thread && thread.isAlive()) {
-            try {
-                thread.join(joinMs);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+    }
+
+    /** Waits until the writer thread has ended or {@code deadlineNanos} (System.nanoTime) has passed. */
+    public void awaitStopped(long deadlineNanos) {
+        if (Thread.currentThread() == thread || !thread.isAlive()) {
+            return;
+        }
+        long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        try {
+            thread.join(Math.max(1, leftMs));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("member {}: the link to member {} did not stop in time (a dial or TLS handshake in progress); it"
+                + " will exit on its own", settings.memberId(), peerId);
         }
     }
 

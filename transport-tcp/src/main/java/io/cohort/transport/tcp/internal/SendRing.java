@@ -22,6 +22,8 @@ public final class SendRing {
     private long head;
     private long tail;
     private int frames;
+    /** Frames in the run the writer took and has not released yet. */
+    private int takenFrames;
     private boolean closed;
     private boolean writerWaiting;
 
@@ -77,6 +79,7 @@ public final class SendRing {
      * (and changes nothing) if the ring is closed or the frame does not fit in the bound.
      */
     public synchronized boolean offer(DirectBuffer src, int offset, int length) {
+        assert length >= 0 : length;
         if (closed) {
             return false;
         }
@@ -148,6 +151,7 @@ public final class SendRing {
         assert end <= tail : "frame runs past the tail";
         batch.end = end;
         batch.frames = n;
+        takenFrames = n;
         return true;
     }
 
@@ -156,24 +160,32 @@ public final class SendRing {
         assert batch.start == head : "release out of order";
         head = batch.end;
         frames -= batch.frames;
+        takenFrames = 0;
         assert frames >= 0 && head <= tail;
         batch.start = batch.end;
         batch.frames = 0;
     }
 
-    /** Drops every queued frame; returns how many were dropped. */
+    /** Drops every queued frame (the writer holds no run); returns how many were dropped, 0 once closed (counted then). */
     public synchronized int clear() {
-        int dropped = frames;
+        assert takenFrames == 0 : "clear while the writer holds a run";
+        int dropped = closed ? 0 : frames;
         head = tail;
         frames = 0;
         return dropped;
     }
 
-    /** Refuses further offers and wakes the writer; returns the number of frames still queued. */
+    /**
+     * Refuses further offers and wakes the writer; returns the number of frames queued and not taken by
+     * the writer (it accounts for its run itself) the first time, 0 afterwards: each is counted once.
+     */
     public synchronized int close() {
+        if (closed) {
+            return 0;
+        }
         closed = true;
         notifyAll();
-        return frames;
+        return frames - takenFrames;
     }
 
     /** Bytes queued. */
