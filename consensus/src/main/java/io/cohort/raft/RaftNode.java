@@ -500,7 +500,7 @@ public final class RaftNode implements AutoCloseable {
         if (hs != null) {
             storage.setHardState(hs);
         }
-        if (!rd.nothingToPersist()) {
+        if (rd.mustSync(persistedHardState)) {
             storage.sync();
             if (hs != null) {
                 persistedHardState = hs;
