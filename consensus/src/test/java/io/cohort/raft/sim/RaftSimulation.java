@@ -201,12 +201,12 @@ public class RaftSimulation {
                 }
                 boot = new Membership(v, java.util.Set.of());
             }
-            RaftConfig cfg = RaftConfig.builder(id).bootstrap(boot).electionTicks(10).heartbeatTicks(2)
+            RaftConfig.Builder builder = RaftConfig.builder(id).bootstrap(boot).electionTicks(10).heartbeatTicks(2)
                     .randomSeed(seed * 31 + epoch).maxAppendBytes(64 + rnd.nextInt(512))
                     .maxInflightAppends(1 + rnd.nextInt(8)).maxInflightBytes(256 + rnd.nextInt(4096))
                     .maxUncommittedEntries(200).maxPendingReads(64).maxApplyBytes(128 + rnd.nextInt(1024))
-                    .snapshotIntervalEntries(10 + rnd.nextInt(30)).snapshotChunkBytes(64 + rnd.nextInt(400))
-                    .build();
+                    .snapshotIntervalEntries(10 + rnd.nextInt(30)).snapshotChunkBytes(64 + rnd.nextInt(400));
+            RaftConfig cfg = tuneConfig(builder).build();
             core = new RaftCore(cfg, disk, durableSnapshot, replica.appliedIndex());
             int e = epoch;
             schedule(1 + rnd.nextInt(TICK), () -> tickLoop(e));
@@ -462,6 +462,11 @@ public class RaftSimulation {
         return sm;
     }
 
+    /** Adjusts a node's Raft configuration (after the simulation's random choices); the default keeps it. */
+    protected RaftConfig.Builder tuneConfig(RaftConfig.Builder builder) {
+        return builder;
+    }
+
     /** True if the next crash is a machine crash (unsynced writes lost), false for a process crash. */
     protected boolean nextCrashLosesPower() {
         return true;
@@ -503,7 +508,7 @@ public class RaftSimulation {
 
     /**
      * Called after the faults stopped and every member applied the final marker entry at {@code markerIndex}
-     * (no entry but leaders' empty ones follows it): checks that the replicas agree.
+     * (proposals still in flight may follow it): checks that the replicas agree.
      */
     protected void afterHealed(long markerIndex) {
     }
@@ -729,6 +734,11 @@ public class RaftSimulation {
 
     // ------------------------------------------------------------------ run
 
+    /** Runs the scheduled events of the next {@code units} time units. */
+    protected void runFor(long units) {
+        runUntil(now + units);
+    }
+
     void runUntil(long t) {
         while (!events.isEmpty() && events.peek().time() <= t) {
             Event e = events.poll();
@@ -824,6 +834,36 @@ public class RaftSimulation {
             h = SimStateMachine.mix(h * 31 + n.core.term() * 7 + n.core.lastIndex() * 13 + n.replica.stateHash() + now);
         }
         return h;
+    }
+
+    /** The seed of this run. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Snapshots installed from a leader. */
+    public long snapshotsInstalled() {
+        return snapshotsInstalled;
+    }
+
+    /** Membership changes proposed. */
+    public long confChanges() {
+        return confChanges;
+    }
+
+    /** Crashes of any kind. */
+    public long crashes() {
+        return crashes;
+    }
+
+    /** Machine crashes (unsynced writes lost). */
+    public long machineCrashes() {
+        return machineCrashes;
+    }
+
+    /** Machine crashes that had unsynced log writes to lose. */
+    public long crashesWithUnsyncedWrites() {
+        return crashesWithUnsyncedWrites;
     }
 
     /** A one-line summary of what the run exercised. */
