@@ -42,12 +42,14 @@ final class KeyspaceReplica implements Replica {
     private final Path dir;
     private final Keyspace keyspace;
     private long applied;
+    private final boolean plantedDurabilityBug;
     private boolean open = true;
 
     /** Opens node {@code nodeId}'s keyspace as its last crash left it, restoring {@code durableSnapshot} if the keyspace is older. */
     KeyspaceReplica(KeyspaceSimulation sim, long nodeId, int epoch, Path dir, KeyspaceConfig config,
-                    Snapshot durableSnapshot) {
+                    Snapshot durableSnapshot, boolean plantedDurabilityBug) {
         this.sim = sim;
+        this.plantedDurabilityBug = plantedDurabilityBug;
         this.nodeId = nodeId;
         this.epoch = epoch;
         this.dir = dir;
@@ -56,7 +58,7 @@ final class KeyspaceReplica implements Replica {
         if (durableSnapshot != null) {
             snapIndex = durableSnapshot.meta().index();
             long snapKeyspaceApplied = ByteBuffer.wrap(durableSnapshot.data()).getLong();
-            if (keyspace.appliedIndex() < snapKeyspaceApplied) {
+            if (keyspace.appliedIndex() < snapKeyspaceApplied && !plantedDurabilityBug) {
                 // The keyspace lost (machine crash) commands the durable snapshot holds, and the log may
                 // be compacted up to the snapshot: start from the snapshot.
                 restoreKeyspace(durableSnapshot);
@@ -175,6 +177,9 @@ final class KeyspaceReplica implements Replica {
 
     @Override
     public void makeDurable() {
+        if (plantedDurabilityBug) {
+            return;
+        }
         keyspace().sync();
         try {
             Files.copy(dir.resolve(KEYSPACE_DIR).resolve("data.mdb"), dir.resolve(SYNCED_IMAGE),

@@ -67,7 +67,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     private final Path root;
     private final KeyspaceConfig keyspaceConfig;
-    private final boolean unsafeLeaderLocalReads;
+    private final PlantedBug bug;
     private final String[] keys;
     private final int clientCount;
     private final int opTimeoutUnits;
@@ -106,14 +106,25 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private record PendingRead(PendingOp op, long index) {
     }
 
-    /**
-     * A run for {@code seed} in a fresh directory under {@code tempRoot}. With
-     * {@code unsafeLeaderLocalReads} a leader serves linearizable gets from its local keyspace at once,
-     * without ReadIndex: a deliberate bug the checks must catch.
-     */
-    public KeyspaceSimulation(long seed, boolean verbose, Path tempRoot, boolean unsafeLeaderLocalReads) {
+    /** A deliberate bug in the simulated node, to show the checks catch it. */
+    public enum PlantedBug {
+        /** No bug: the node as it should be. */
+        NONE,
+        /** A leader serves linearizable gets from its local keyspace at once, without ReadIndex. */
+        LEADER_LOCAL_READS,
+        /** A node serves a linearizable get as soon as ReadIndex confirms it, before applying up to the read index. */
+        READ_BEFORE_APPLY,
+        /**
+         * LMDB is not synced before the log is compacted, and a restart trusts the durable snapshot's index
+         * without checking that the keyspace holds what the snapshot holds.
+         */
+        TRUST_KEYSPACE_AFTER_MACHINE_CRASH
+    }
+
+    /** A run for {@code seed} in a fresh directory under {@code tempRoot}, with {@code bug} planted in the nodes. */
+    public KeyspaceSimulation(long seed, boolean verbose, Path tempRoot, PlantedBug bug) {
         super(seed, verbose);
-        this.unsafeLeaderLocalReads = unsafeLeaderLocalReads;
+        this.bug = bug;
         try {
             this.root = Files.createTempDirectory(tempRoot, "seed-" + seed + "-");
         } catch (IOException e) {
@@ -136,7 +147,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     @Override
     protected Replica openReplica(Node n) {
         KeyspaceReplica r = new KeyspaceReplica(this, n.id, n.epoch, root.resolve("node-" + n.id), keyspaceConfig,
-                n.durableSnapshot);
+                n.durableSnapshot, bug == PlantedBug.TRUST_KEYSPACE_AFTER_MACHINE_CRASH);
         replicas.put(n.id, r);
         return r;
     }
@@ -179,7 +190,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                         .put(e.kv().modRevision(), value);
             }
         } else if (!seen.equals(result.events())) {
-            fail("node " + nodeId + " produced other events at index " + result.appliedIndex() + ": "
+            fail("node " + nodeId + " diverged: other events at index " + result.appliedIndex() + ": "
                     + result.events() + " vs " + seen);
         }
         PendingOp op = pendingWrites.get(opId);
@@ -222,7 +233,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         if (op == null || op.nodeId() != n.id || op.epoch() != n.epoch) {
             return;
         }
-        if (n.replica.appliedIndex() >= r.index()) {
+        if (n.replica.appliedIndex() >= r.index() || bug == PlantedBug.READ_BEFORE_APPLY) {
             serveLinearizableRead(op);
         } else {
             readsAwaitingApply.computeIfAbsent(n.id, k -> new TreeMap<>())
@@ -293,7 +304,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         PendingOp op = new PendingOp(++opSeq, client, n.id, n.epoch, now, input);
         clientBusy[client] = true;
         if (input instanceof Get) {
-            if (unsafeLeaderLocalReads && n.core.role() == Role.LEADER) {
+            if (bug == PlantedBug.LEADER_LOCAL_READS && n.core.role() == Role.LEADER) {
                 // The deliberate bug: a leader trusts that it still is one and that it applied everything.
                 readLocally(op);
                 return;
@@ -421,17 +432,17 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 revision = ks.currentRevision();
                 memberId = n.id;
             } else if (hash != h || revision != ks.currentRevision()) {
-                fail("after healing, node " + n.id + " has keyspace hash " + Long.toHexString(h) + " at revision "
-                        + ks.currentRevision() + " but node " + memberId + " has " + Long.toHexString(hash)
-                        + " at revision " + revision);
+                fail("replicas diverged: after healing, node " + n.id + " has keyspace hash " + Long.toHexString(h)
+                        + " at revision " + ks.currentRevision() + " but node " + memberId + " has "
+                        + Long.toHexString(hash) + " at revision " + revision);
             }
             for (String key : keys) {
                 TreeMap<Long, String> values = valueAtRevision.get(key);
                 String last = values == null ? KvModel.ABSENT : values.lastEntry().getValue();
                 String actual = valueOf(ks.range(RangeRequest.key(bytes(key))));
                 if (!last.equals(actual)) {
-                    fail("after healing, node " + n.id + " has " + key + "=" + actual + " but the last write was "
-                            + last);
+                    fail("replica diverged: after healing, node " + n.id + " has " + key + "=" + actual
+                            + " but the last write was " + last);
                 }
             }
         }

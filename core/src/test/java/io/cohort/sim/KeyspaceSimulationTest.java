@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import io.cohort.sim.KeyspaceSimulation.PlantedBug;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeyspaceSimulationTest {
     static final int DEFAULT_SEEDS = 200;
+    static final int MAX_SEEDS_TO_CATCH_A_BUG = 200;
 
     @TempDir
     Path diskTempDir;
@@ -62,7 +64,8 @@ class KeyspaceSimulationTest {
         String one = prop("sim.seed");
         if (one != null) {
             long seed = Long.parseLong(one);
-            KeyspaceSimulation sim = new KeyspaceSimulation(seed, "true".equals(prop("sim.verbose")), tempDir, false);
+            KeyspaceSimulation sim = new KeyspaceSimulation(seed, "true".equals(prop("sim.verbose")), tempDir,
+                    PlantedBug.NONE);
             run(sim);
             System.out.println(sim.summary());
             return;
@@ -85,7 +88,7 @@ class KeyspaceSimulationTest {
         long crashes = 0;
         long lostUnsynced = 0;
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
-            KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, false);
+            KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE);
             run(sim);
             if ("true".equals(prop("sim.summaries"))) {
                 System.out.println(sim.summary());
@@ -125,37 +128,52 @@ class KeyspaceSimulationTest {
 
     @Test
     void sameSeedSameRun() {
-        KeyspaceSimulation a = new KeyspaceSimulation(777, false, tempDir, false);
-        KeyspaceSimulation b = new KeyspaceSimulation(777, false, tempDir, false);
+        KeyspaceSimulation a = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE);
+        KeyspaceSimulation b = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE);
         run(a);
         run(b);
         assertThat(a.summary()).isEqualTo(b.summary());
     }
 
     /**
-     * The harness can fail: a node whose leader serves linearizable gets from its local keyspace without
-     * ReadIndex (stale after losing leadership, or before applying what it committed) is caught as
-     * not linearizable.
+     * The harness can fail: a leader serving linearizable gets from its local keyspace without ReadIndex
+     * (stale once deposed, or before applying what it committed) is caught as not linearizable.
      */
     @Test
-    void leaderLocalReadsWithoutReadIndexAreCaughtAsNotLinearizable() {
-        int caught = 0;
-        long firstCaught = -1;
-        for (long seed = 1; seed <= 40; seed++) {
-            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, true)) {
+    void leaderLocalReadsWithoutReadIndexAreCaught() {
+        assertPlantedBugCaught(PlantedBug.LEADER_LOCAL_READS, "is not linearizable");
+    }
+
+    /** A node serving a ReadIndex read before it applied up to the read index is caught as not linearizable. */
+    @Test
+    void readsServedBeforeApplyingTheReadIndexAreCaught() {
+        assertPlantedBugCaught(PlantedBug.READ_BEFORE_APPLY, "is not linearizable");
+    }
+
+    /**
+     * The machine crash model has teeth: a node that neither syncs LMDB before compacting its log nor
+     * notices at restart that its keyspace lost what its snapshot holds ends up with a keyspace that
+     * misses committed writes, and the replicas' checks catch it.
+     */
+    @Test
+    void keyspaceLosingCommittedWritesAtAMachineCrashIsCaught() {
+        assertPlantedBugCaught(PlantedBug.TRUST_KEYSPACE_AFTER_MACHINE_CRASH, "diverged");
+    }
+
+    /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
+    private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
+        for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
+            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug)) {
                 sim.run();
             } catch (AssertionError e) {
-                assertThat(e.getMessage()).as("seed %d fails for the planted bug, not something else", seed)
-                        .contains("is not linearizable");
-                caught++;
-                if (firstCaught < 0) {
-                    firstCaught = seed;
-                }
+                assertThat(e.getMessage()).as("seed %d fails because of the planted bug %s", seed, bug)
+                        .contains(symptom);
+                System.out.println("planted bug " + bug + " caught at seed " + seed + ": "
+                        + e.getMessage().lines().findFirst().orElse(""));
+                return;
             }
         }
-        System.out.println("leader-local reads without ReadIndex: caught in " + caught + " of 40 seeds (first: seed "
-                + firstCaught + ")");
-        assertThat(caught).as("seeds where the planted stale-read bug is caught").isPositive();
+        throw new AssertionError("planted bug " + bug + " not caught in " + MAX_SEEDS_TO_CATCH_A_BUG + " seeds");
     }
 
     private static void run(KeyspaceSimulation sim) {
