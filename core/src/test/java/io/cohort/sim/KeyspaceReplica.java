@@ -24,10 +24,11 @@ import java.util.List;
  * commands of committed entries in batches as the node would.
  *
  * <p>Crashes: a process crash keeps every committed LMDB transaction (they are in the page cache
- * even with MDB_NOSYNC). A machine crash rolls LMDB back to its last {@link Keyspace#sync()}: at
- * every sync the data file is copied aside, and the crash puts that copy back (no copy: nothing
- * survives). This is the optimistic reading of MDB_NOSYNC (a real power loss could also tear pages
- * LMDB wrote out of order); the node then replays the rest from its log.
+ * even with MDB_NOSYNC). A machine crash usually rolls LMDB back to its last {@link Keyspace#sync()}:
+ * at every sync the data file is copied aside, and the crash puts that copy back (no copy: nothing
+ * survives); sometimes it keeps everything (the kernel flushed it all in time). This is the
+ * optimistic reading of MDB_NOSYNC: a real power loss could also land on an intermediate committed
+ * transaction, or tear pages LMDB wrote out of order. The node then replays the rest from its log.
  *
  * <p>Entry data is {@code [long opId][CommandCodec bytes]}; the op ID lets the simulation answer the
  * client that proposed it. A snapshot is {@code [long keyspace applied index][keyspace snapshot file]}.
@@ -196,6 +197,10 @@ final class KeyspaceReplica implements Replica {
         sim.onCrash(nodeId);
         if (!machineCrash) {
             return; // the page cache keeps every committed LMDB transaction
+        }
+        if (sim.pageCacheFlushedBeforePowerLoss()) {
+            sim.machineCrashesKeepingKeyspace++;
+            return; // the kernel happened to write everything out before the power went
         }
         Path keyspaceDir = dir.resolve(KEYSPACE_DIR);
         try {

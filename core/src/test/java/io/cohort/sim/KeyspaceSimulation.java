@@ -91,6 +91,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     private String closedSummary;
     long restartsFromSnapshot;
+    long machineCrashesKeepingKeyspace;
     long snapshotBytes;
     long keyspaceSyncs;
     long opsOk;
@@ -162,6 +163,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     @Override
     protected boolean nextCrashLosesPower() {
         return rnd.nextBoolean();
+    }
+
+    /** At a machine crash: did the kernel write LMDB's dirty pages out before the power went? */
+    boolean pageCacheFlushedBeforePowerLoss() {
+        return rnd.nextInt(4) == 0;
     }
 
     /**
@@ -542,6 +548,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         return super.summary() + " keys=" + keys.length + " clients=" + clientCount + " ops: ok=" + opsOk
                 + " unknown=" + opsUnknown + " refused=" + opsFailed + " linearizableReads=" + linearizableReads
                 + " serializableReads=" + serializableReads + " restartsFromSnapshot=" + restartsFromSnapshot
+                + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
                 + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes;
     }
 }

@@ -19,6 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace).
  */
 class KeyspaceSimulationTest {
+    static {
+        // Thousands of keyspace opens per run: keep their INFO lines out of the build log (slf4j-simple reads
+        // this when the logger is created, so it works unless another test created it first).
+        System.setProperty("org.slf4j.simpleLogger.log.io.cohort.mvcc.internal.Engine", "warn");
+    }
+
     static final int DEFAULT_SEEDS = 200;
     static final int MAX_SEEDS_TO_CATCH_A_BUG = 200;
 
