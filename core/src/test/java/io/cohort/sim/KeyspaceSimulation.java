@@ -119,7 +119,9 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          * LMDB is not synced before the log is compacted, and a restart trusts the durable snapshot's index
          * without checking that the keyspace holds what the snapshot holds.
          */
-        TRUST_KEYSPACE_AFTER_MACHINE_CRASH
+        TRUST_KEYSPACE_AFTER_MACHINE_CRASH,
+        /** The network may deliver a forwarded PROPOSE twice, so the leader appends its command twice. */
+        DUPLICATED_PROPOSALS
     }
 
     /** A run for {@code seed} in a fresh directory under {@code tempRoot}, with {@code bug} planted in the nodes. */
@@ -176,13 +178,13 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
      */
     @Override
     protected boolean mayDuplicate(Message m) {
-        return m.type() != MessageType.PROPOSE;
+        return m.type() != MessageType.PROPOSE || bug == PlantedBug.DUPLICATED_PROPOSALS;
     }
 
     void onCommandApplied(KeyspaceReplica replica, long nodeId, long opId, ApplyResult result) {
         Long first = opAppliedAt.putIfAbsent(opId, result.appliedIndex());
         if (first != null && first != result.appliedIndex()) {
-            fail("op " + opId + " applied at index " + first + " and again at " + result.appliedIndex());
+            fail("op " + opId + " applied twice: at index " + first + " and again at " + result.appliedIndex());
         }
         if (result.status() != ApplyResult.Status.APPLIED) {
             fail("node " + nodeId + " could not apply op " + opId + " at " + result.appliedIndex() + ": "

@@ -166,6 +166,15 @@ class KeyspaceSimulationTest {
         assertPlantedBugCaught(PlantedBug.TRUST_KEYSPACE_AFTER_MACHINE_CRASH, "diverged");
     }
 
+    /**
+     * A transport that delivers a forwarded proposal twice makes the leader append (and every replica
+     * apply) its command twice: the core does not deduplicate, so the transport must never duplicate.
+     */
+    @Test
+    void duplicatedProposalsAreCaught() {
+        assertPlantedBugCaught(PlantedBug.DUPLICATED_PROPOSALS, "applied twice");
+    }
+
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
         for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
