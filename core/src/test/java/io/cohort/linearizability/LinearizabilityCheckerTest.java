@@ -102,6 +102,58 @@ class LinearizabilityCheckerTest {
     }
 
     @Test
+    void aWriteWithAnUnknownOutcomeMayTakeEffectAfterOperationsThatStartedLater() {
+        // Porcupine's rule: an operation with no response completes at infinity.
+        Operation<Input, Output> lost = Operation.unknown(1, 0, new Put("k", "x"));
+        Operation<Input, Output> later = op(2, 5, 6, new Put("k", "y"), Output.OK);
+        assertThat(check(List.of(lost, later, op(3, 10, 11, new Get("k"), Output.read("x")))))
+                .isEqualTo(Verdict.LINEARIZABLE);
+        assertThat(check(List.of(lost, later,
+                op(3, 10, 11, new Get("k"), Output.read("x")),
+                op(3, 12, 13, new Get("k"), Output.read("y"))))).isEqualTo(Verdict.NOT_LINEARIZABLE);
+        // but never before its call
+        assertThat(check(List.of(op(3, 0, 1, new Get("k"), Output.read("x")),
+                Operation.unknown(1, 5, new Put("k", "x"))))).isEqualTo(Verdict.NOT_LINEARIZABLE);
+    }
+
+    @Test
+    void unknownCompareAndSetsAndDeletesDoWhatTheStateTheyMeetMakesThemDo() {
+        List<Operation<Input, Output>> base = List.of(op(1, 0, 1, new Put("k", "v0"), Output.OK),
+                Operation.unknown(2, 2, new Cas("k", "v0", "v1")), Operation.unknown(3, 2, new Delete("k")));
+        for (String seen : List.of("v0", "v1", ABSENT)) {
+            List<Operation<Input, Output>> h = new ArrayList<>(base);
+            h.add(op(4, 10, 11, new Get("k"), Output.read(seen)));
+            assertThat(check(h)).as("read %s", seen).isEqualTo(Verdict.LINEARIZABLE);
+        }
+        // the cas cannot succeed after the delete: absent, then v1, is impossible
+        List<Operation<Input, Output>> h = new ArrayList<>(base);
+        h.add(op(4, 10, 11, new Get("k"), Output.read(ABSENT)));
+        h.add(op(4, 12, 13, new Get("k"), Output.read("v1")));
+        assertThat(check(h)).isEqualTo(Verdict.NOT_LINEARIZABLE);
+    }
+
+    /** Adding operations with an unknown outcome never turns a linearizable history into one that is not. */
+    @Test
+    void unknownOperationsNeverBreakALinearizableHistory() {
+        SplittableRandom random = new SplittableRandom(7);
+        String[] keys = {"a", "b", "c"};
+        for (int round = 0; round < 100; round++) {
+            List<Operation<Input, Output>> history = new ArrayList<>(atomicRegisterHistory(random, 5, 80));
+            long end = history.stream().mapToLong(Operation::callNanos).max().orElse(0);
+            for (int i = random.nextInt(1, 8); i > 0; i--) {
+                String key = keys[random.nextInt(keys.length)];
+                Input in = switch (random.nextInt(3)) {
+                    case 0 -> new Put(key, "u" + i);
+                    case 1 -> new Delete(key);
+                    default -> new Cas(key, random.nextBoolean() ? ABSENT : "v" + random.nextInt(80), "u" + i);
+                };
+                history.add(Operation.unknown(100 + i, random.nextLong(end + 1), in));
+            }
+            assertThat(check(history)).as("round %d", round).isEqualTo(Verdict.LINEARIZABLE);
+        }
+    }
+
+    @Test
     void keysAreCheckedIndependentlyAndAViolationOnOneKeyIsReported() {
         LinearizabilityChecker.Result r = LinearizabilityChecker.check(MODEL, List.of(
                 op(1, 0, 1, new Put("a", "1"), Output.OK),

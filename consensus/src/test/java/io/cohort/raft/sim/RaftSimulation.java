@@ -32,27 +32,37 @@ import org.agrona.concurrent.UnsafeBuffer;
  * scheduler over simulated time, with a faulty network, a simulated disk, crashes, membership
  * changes, leadership transfers, reads and snapshots. Safety invariants are checked throughout; a
  * liveness check runs after the faults stop. Same seed, same run.
+ *
+ * <p>Each node's state machine is a {@link Replica} from {@link #openReplica} (by default a hash
+ * chain, {@link SimStateMachine}); a subclass can plug in a real one, its own workload
+ * ({@link #startWorkload}), read serving ({@link #onReadState}) and final checks ({@link #afterHealed}).
  */
-public final class RaftSimulation {
-    static final int TICK = 10;
+public class RaftSimulation {
+    /** Simulated time units per nominal tick. */
+    protected static final int TICK = 10;
     static final int INBOX_MAX_MESSAGES = 4096;
 
-    final long seed;
-    final SplittableRandom rnd;
-    final StringBuilder trace = new StringBuilder();
+    /** The seed of this run. */
+    protected final long seed;
+    /** The only source of randomness of the run. */
+    protected final SplittableRandom rnd;
     final boolean verbose;
-    long now;
+    /** The current simulated time. */
+    protected long now;
     private long eventSeq;
     private final PriorityQueue<Event> events = new PriorityQueue<>();
-    final TreeMap<Long, Node> nodes = new TreeMap<>();
+    /** Every node, by ID. */
+    protected final TreeMap<Long, Node> nodes = new TreeMap<>();
 
     // fault parameters for this seed
     final int initialVoters;
     final double dropP;
     final double dupP;
     final int maxDelay;
-    final int chaosTimeUnits;
-    final boolean asyncDriver;
+    /** When faults and load stop. */
+    protected final int chaosTimeUnits;
+    /** The Raft thread keeps stepping the core while the log writer syncs (else it waits). */
+    protected final boolean asyncDriver;
     /** Leaders send a Ready's messages before its sync where {@link Ready#messagesMayPrecedeSync} allows. */
     final boolean leaderSendsBeforeSync;
     /** Committed entries are applied before a Ready's sync where {@link Ready#committedEntriesMayPrecedeSync} allows. */
@@ -64,9 +74,11 @@ public final class RaftSimulation {
     final TreeMap<Long, Long> leaderOfTerm = new TreeMap<>();
     final HashMap<Long, Long> committedHash = new HashMap<>(); // index -> entry hash (term+data)
     final HashMap<Long, Long> stateHashAt = new HashMap<>();
+    final HashMap<Long, Long> digestAt = new HashMap<>();
     final HashMap<Long, Long> committedTermAt = new HashMap<>();
     final HashMap<List<Long>, Long> logEntryHash = new HashMap<>(); // (index, term) -> data hash
-    long maxCommitSeen;
+    /** The highest commit index any node has reported. */
+    protected long maxCommitSeen;
     final HashMap<Long, Long> readRequired = new HashMap<>();
     long readSeq;
     long proposalSeq;
@@ -75,6 +87,7 @@ public final class RaftSimulation {
     long snapshotsTaken;
     long crashes;
     long crashesWithUnsyncedWrites;
+    long machineCrashes;
     /** Readies whose messages a leader sent before its sync. */
     long readiesSentBeforeSync;
     /** Readies whose committed entries were applied before their sync. */
@@ -107,17 +120,20 @@ public final class RaftSimulation {
         this.churn = rnd.nextInt(3) == 0;
     }
 
-    void schedule(long delay, Runnable r) {
+    /** Runs {@code r} {@code delay} time units from now. */
+    protected void schedule(long delay, Runnable r) {
         events.add(new Event(now + delay, eventSeq++, r));
     }
 
-    void log(String s) {
+    /** Prints a trace line when verbose. */
+    protected void log(String s) {
         if (verbose) {
             System.out.println("[" + now + "] " + s);
         }
     }
 
-    void fail(String what) {
+    /** Fails the run with {@code what}, the seed and the nodes' state. */
+    protected void fail(String what) {
         throw new AssertionError("seed " + seed + " @" + now + ": " + what + "\nnodes:\n" + dump());
     }
 
@@ -138,17 +154,25 @@ public final class RaftSimulation {
 
     // ------------------------------------------------------------------ nodes
 
-    final class Node {
-        final long id;
+    /** One simulated node: a core, its disk and its replica. */
+    protected final class Node {
+        /** The member ID. */
+        public final long id;
         final boolean founder;
         final SimDisk disk = new SimDisk();
-        Snapshot durableSnapshot;
+        /** The latest snapshot stored durably (survives crashes), or null. */
+        public Snapshot durableSnapshot;
         Snapshot previousSnapshot;
-        SimStateMachine sm;
-        RaftCore core;
-        boolean alive;
-        int epoch;
-        boolean busy;
+        /** The state machine (replaced on restart). */
+        public Replica replica;
+        /** The Raft core (replaced on restart). */
+        public RaftCore core;
+        /** False while crashed. */
+        public boolean alive;
+        /** Incremented by every crash. */
+        public int epoch;
+        /** Waiting for a log sync (the core may not be used unless {@link #asyncDriver}). */
+        public boolean busy;
         boolean crashOnNextWrite;
         HardState persistedHardState = HardState.EMPTY;
         long commitChecked;
@@ -168,10 +192,7 @@ public final class RaftSimulation {
             pendingTicks = 0;
             inbox.clear();
             persistedHardState = disk.hardState();
-            sm = new SimStateMachine();
-            if (durableSnapshot != null) {
-                sm.restore(durableSnapshot);
-            }
+            replica = openReplica(this);
             Membership boot = Membership.EMPTY;
             if (founder) {
                 TreeSet<Long> v = new TreeSet<>();
@@ -180,13 +201,13 @@ public final class RaftSimulation {
                 }
                 boot = new Membership(v, java.util.Set.of());
             }
-            RaftConfig cfg = RaftConfig.builder(id).bootstrap(boot).electionTicks(10).heartbeatTicks(2)
+            RaftConfig.Builder builder = RaftConfig.builder(id).bootstrap(boot).electionTicks(10).heartbeatTicks(2)
                     .randomSeed(seed * 31 + epoch).maxAppendBytes(64 + rnd.nextInt(512))
                     .maxInflightAppends(1 + rnd.nextInt(8)).maxInflightBytes(256 + rnd.nextInt(4096))
                     .maxUncommittedEntries(200).maxPendingReads(64).maxApplyBytes(128 + rnd.nextInt(1024))
-                    .snapshotIntervalEntries(10 + rnd.nextInt(30)).snapshotChunkBytes(64 + rnd.nextInt(400))
-                    .build();
-            core = new RaftCore(cfg, disk, durableSnapshot, sm.applied);
+                    .snapshotIntervalEntries(10 + rnd.nextInt(30)).snapshotChunkBytes(64 + rnd.nextInt(400));
+            RaftConfig cfg = tuneConfig(builder).build();
+            core = new RaftCore(cfg, disk, durableSnapshot, replica.appliedIndex());
             int e = epoch;
             schedule(1 + rnd.nextInt(TICK), () -> tickLoop(e));
         }
@@ -207,20 +228,51 @@ public final class RaftSimulation {
         }
 
         void crash() {
+            crash(nextCrashLosesPower());
+        }
+
+        /** Crashes the node: a machine crash loses unsynced log writes (keeping a random, maybe torn, prefix). */
+        void crash(boolean machineCrash) {
             if (!alive) {
                 return;
             }
             crashes++;
             boolean dirty = disk.dirty();
-            int kept = disk.crash(rnd);
-            if (dirty) {
-                crashesWithUnsyncedWrites++;
+            int kept;
+            if (machineCrash) {
+                machineCrashes++;
+                kept = disk.crash(rnd);
+                if (dirty) {
+                    crashesWithUnsyncedWrites++;
+                }
+            } else {
+                kept = disk.processCrash();
             }
-            log("CRASH " + id + " kept " + kept + " unsynced ops");
+            log((machineCrash ? "MACHINE CRASH " : "PROCESS CRASH ") + id + " kept " + kept + " unsynced ops");
+            replica.crash(machineCrash);
             alive = false;
             epoch++;
             busy = false;
             inbox.clear();
+        }
+
+        /** Proposes {@code data} and processes the resulting Ready; false if the core dropped it. */
+        public boolean propose(byte[] data) {
+            boolean accepted = core.propose(data);
+            processReady();
+            return accepted;
+        }
+
+        /** Requests a linearizable read and processes the resulting Ready; false if the core dropped it. */
+        public boolean readIndex(byte[] context) {
+            boolean accepted = core.readIndex(context);
+            processReady();
+            return accepted;
+        }
+
+        /** True if the core may be called now (not waiting for a sync, or the driver is asynchronous). */
+        public boolean acceptsCalls() {
+            return alive && (!busy || asyncDriver);
         }
 
         void deliver(Message m) {
@@ -247,9 +299,10 @@ public final class RaftSimulation {
                 onReady(this, rd);
                 if (rd.snapshot() != null) {
                     Snapshot s = rd.snapshot();
-                    sm.restore(s);
+                    replica.restore(s);
                     checkStateHash(this, s.meta().index());
                     previousSnapshot = durableSnapshot;
+                    replica.makeDurable(); // before the log is compacted past it
                     durableSnapshot = s;
                     disk.compact(s.meta());
                     snapshotsInstalled++;
@@ -275,7 +328,7 @@ public final class RaftSimulation {
                     complete(rd, sentEarly, appliedEarly);
                 } else if (crashOnNextWrite) {
                     crashOnNextWrite = false;
-                    crash(); // power loss in the middle of the fsync
+                    crash(true); // power loss in the middle of the fsync
                     scheduleRestart(this);
                 } else {
                     busy = true;
@@ -329,7 +382,8 @@ public final class RaftSimulation {
 
         /** Applies the committed entries (checking them), serves reads and takes a requested snapshot. */
         void applyAndServe(Ready rd) {
-            for (Entry e : rd.committedEntries()) {
+            List<Entry> committed = rd.committedEntries();
+            for (Entry e : committed) {
                 long h = entryHash(e);
                 Long committedTerm = committedTermAt.get(e.index());
                 if (committedTerm != null && committedTerm != e.term()) {
@@ -340,24 +394,24 @@ public final class RaftSimulation {
                 if (prev != null && prev != h) {
                     fail("committed entry changed at index " + e.index() + " on node " + id);
                 }
-                sm.apply(e);
-                checkStateHash(this, e.index());
             }
-            maxApplied = Math.max(maxApplied, sm.applied);
+            if (!committed.isEmpty()) {
+                if (committed.get(0).index() != replica.appliedIndex() + 1) {
+                    fail("node " + id + " applies from " + committed.get(0).index() + " but applied "
+                            + replica.appliedIndex());
+                }
+                long[] digests = replica.apply(committed);
+                for (int i = 0; i < digests.length; i++) {
+                    checkDigest(this, committed.get(i).index(), digests[i]);
+                }
+            }
+            maxApplied = Math.max(maxApplied, replica.appliedIndex());
             for (ReadState r : rd.readStates()) {
-                long rid = ByteBuffer.wrap(r.context()).getLong();
-                Long required = readRequired.get(rid);
-                if (required == null) {
-                    fail("unknown read " + rid);
-                }
-                if (r.index() < required) {
-                    fail("stale read " + rid + " at node " + id + ": index " + r.index() + " < committed-before-read "
-                            + required);
-                }
-                readsServed++;
+                onReadState(this, r);
             }
             if (rd.snapshotRequest() != null) {
-                Snapshot s = sm.snapshot(rd.snapshotRequest());
+                Snapshot s = replica.snapshot(rd.snapshotRequest());
+                checkStateHash(this, s.meta().index());
                 core.snapshotTaken(s);
                 Snapshot older = durableSnapshot;
                 previousSnapshot = older;
@@ -365,6 +419,7 @@ public final class RaftSimulation {
                 snapshotsTaken++;
                 // keep one snapshot interval of log behind the newest snapshot for slow followers
                 if (older != null && older.meta().index() > disk.snapshot().index()) {
+                    replica.makeDurable(); // before the log is compacted past it
                     disk.compact(older.meta());
                 }
             }
@@ -376,10 +431,86 @@ public final class RaftSimulation {
     }
 
     void checkStateHash(Node n, long index) {
-        Long prev = stateHashAt.putIfAbsent(index, n.sm.hash);
-        if (prev != null && prev != n.sm.hash) {
+        long hash = n.replica.stateHash();
+        if (n.replica.digestsAreStateHashes()) {
+            checkDigest(n, index, hash);
+        }
+        Long prev = stateHashAt.putIfAbsent(index, hash);
+        if (prev != null && prev != hash) {
             fail("node " + n.id + " state diverged at index " + index);
         }
+    }
+
+    void checkDigest(Node n, long index, long digest) {
+        Long prev = digestAt.putIfAbsent(index, digest);
+        if (prev != null && prev != digest) {
+            fail("node " + n.id + " applying index " + index + " diverged from another replica");
+        }
+    }
+
+    // ------------------------------------------------------------------ extension points
+
+    /**
+     * Opens node {@code n}'s state machine at a (re)start: what survived its last crash. The default is
+     * a volatile hash chain restored from the node's durable snapshot.
+     */
+    protected Replica openReplica(Node n) {
+        SimStateMachine sm = new SimStateMachine();
+        if (n.durableSnapshot != null) {
+            sm.restore(n.durableSnapshot);
+        }
+        return sm;
+    }
+
+    /** Adjusts a node's Raft configuration (after the simulation's random choices); the default keeps it. */
+    protected RaftConfig.Builder tuneConfig(RaftConfig.Builder builder) {
+        return builder;
+    }
+
+    /** True if the next crash is a machine crash (unsynced writes lost), false for a process crash. */
+    protected boolean nextCrashLosesPower() {
+        return true;
+    }
+
+    /** Starts the client load; it must stop at {@link #chaosTimeUnits}. */
+    protected void startWorkload() {
+        schedule(5, this::load);
+    }
+
+    /**
+     * A linearizable read {@code r} is confirmed at node {@code n} (after it applied this Ready's committed
+     * entries). The default checks it is not stale; it may be served once {@code n} applied {@code r.index()}.
+     */
+    protected void onReadState(Node n, ReadState r) {
+        long rid = ByteBuffer.wrap(r.context()).getLong();
+        Long required = readRequired.get(rid);
+        if (required == null) {
+            fail("unknown read " + rid);
+        }
+        if (r.index() < required) {
+            fail("stale read " + rid + " at node " + n.id + ": index " + r.index() + " < committed-before-read "
+                    + required);
+        }
+        readsServed++;
+    }
+
+    /** A read context for {@link Node#readIndex} whose confirmation {@link #onReadState} checks for staleness. */
+    protected byte[] newReadContext() {
+        long rid = ++readSeq;
+        readRequired.put(rid, maxCommitSeen);
+        return ByteBuffer.allocate(8).putLong(rid).array();
+    }
+
+    /** May {@code m} be delivered twice? The default: any message. */
+    protected boolean mayDuplicate(Message m) {
+        return true;
+    }
+
+    /**
+     * Called after the faults stopped and every member applied the final marker entry at {@code markerIndex}
+     * (proposals still in flight may follow it): checks that the replicas agree.
+     */
+    protected void afterHealed(long markerIndex) {
     }
 
     void onReady(Node n, Ready rd) {
@@ -419,7 +550,7 @@ public final class RaftSimulation {
             return;
         }
         byte[] bytes = MessageCodec.encode(m);
-        int copies = rnd.nextDouble() < dupP ? 2 : 1;
+        int copies = rnd.nextDouble() < dupP && mayDuplicate(m) ? 2 : 1;
         for (int i = 0; i < copies; i++) {
             long delay = rnd.nextInt(100) == 0 ? 1 + rnd.nextInt(800) : 1 + rnd.nextInt(maxDelay); // rare stragglers
             schedule(delay, () -> {
@@ -444,7 +575,8 @@ public final class RaftSimulation {
 
     // ------------------------------------------------------------------ workload and chaos
 
-    Node leader() {
+    /** The alive leader of the highest term, or null. */
+    protected Node leader() {
         Node best = null;
         for (Node n : nodes.values()) {
             if (n.alive && n.core.role() == Role.LEADER && (best == null || n.core.term() > best.core.term())) {
@@ -454,7 +586,8 @@ public final class RaftSimulation {
         return best;
     }
 
-    Node randomAlive() {
+    /** A random alive node, or null. */
+    protected Node randomAlive() {
         List<Node> alive = new ArrayList<>();
         for (Node n : nodes.values()) {
             if (n.alive) {
@@ -477,9 +610,7 @@ public final class RaftSimulation {
         if (n == null || (n.busy && !asyncDriver)) {
             return;
         }
-        long rid = ++readSeq;
-        readRequired.put(rid, maxCommitSeen);
-        n.core.readIndex(ByteBuffer.allocate(8).putLong(rid).array());
+        n.core.readIndex(newReadContext());
         n.processReady();
     }
 
@@ -603,6 +734,11 @@ public final class RaftSimulation {
 
     // ------------------------------------------------------------------ run
 
+    /** Runs the scheduled events of the next {@code units} time units. */
+    protected void runFor(long units) {
+        runUntil(now + units);
+    }
+
     void runUntil(long t) {
         while (!events.isEmpty() && events.peek().time() <= t) {
             Event e = events.poll();
@@ -621,7 +757,7 @@ public final class RaftSimulation {
         for (Node n : nodes.values()) {
             n.start();
         }
-        schedule(5, this::load);
+        startWorkload();
         schedule(100, this::chaos);
         runUntil(chaosTimeUnits);
 
@@ -657,12 +793,13 @@ public final class RaftSimulation {
             boolean allApplied = true;
             Membership m = l.core.membership();
             for (Node n : nodes.values()) {
-                if (m.contains(n.id) && n.sm.applied < markerIndex) {
+                if (m.contains(n.id) && n.replica.appliedIndex() < markerIndex) {
                     allApplied = false;
                 }
             }
             if (allApplied && l.core.commitIndex() >= markerIndex) {
                 checkLogMatching();
+                afterHealed(markerIndex);
                 return;
             }
         }
@@ -694,9 +831,39 @@ public final class RaftSimulation {
     long fingerprint() {
         long h = eventSeq;
         for (Node n : nodes.values()) {
-            h = SimStateMachine.mix(h * 31 + n.core.term() * 7 + n.core.lastIndex() * 13 + n.sm.hash + now);
+            h = SimStateMachine.mix(h * 31 + n.core.term() * 7 + n.core.lastIndex() * 13 + n.replica.stateHash() + now);
         }
         return h;
+    }
+
+    /** The seed of this run. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Snapshots installed from a leader. */
+    public long snapshotsInstalled() {
+        return snapshotsInstalled;
+    }
+
+    /** Membership changes proposed. */
+    public long confChanges() {
+        return confChanges;
+    }
+
+    /** Crashes of any kind. */
+    public long crashes() {
+        return crashes;
+    }
+
+    /** Machine crashes (unsynced writes lost). */
+    public long machineCrashes() {
+        return machineCrashes;
+    }
+
+    /** Machine crashes that had unsynced log writes to lose. */
+    public long crashesWithUnsyncedWrites() {
+        return crashesWithUnsyncedWrites;
     }
 
     /** A one-line summary of what the run exercised. */

@@ -90,7 +90,15 @@ final class SimDisk implements LogStorage {
         return !pending.isEmpty();
     }
 
-    /** Simulates a crash: returns how many unsynced operations survived. */
+    /** Simulates a process crash: the operating system keeps every write, synced or not; returns how many were unsynced. */
+    int processCrash() {
+        int unsynced = pending.size();
+        sync();
+        live = new MemoryLogStorage(durable);
+        return unsynced;
+    }
+
+    /** Simulates a machine crash: returns how many unsynced operations survived. */
     int crash(SplittableRandom rnd) {
         int keep = pending.isEmpty() ? 0 : rnd.nextInt(pending.size() + 1);
         for (int i = 0; i < keep; i++) {

@@ -6,12 +6,48 @@ import io.cohort.raft.Snapshot;
 import io.cohort.raft.SnapshotMeta;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 
 /** A test state machine: a hash chain over every applied entry, snapshots padded so they need several chunks. */
-final class SimStateMachine {
+final class SimStateMachine implements Replica {
     long applied;
     long hash = 17;
     long commands;
+
+    @Override
+    public long appliedIndex() {
+        return applied;
+    }
+
+    @Override
+    public long[] apply(List<Entry> entries) {
+        long[] digests = new long[entries.size()];
+        for (int i = 0; i < digests.length; i++) {
+            apply(entries.get(i));
+            digests[i] = hash;
+        }
+        return digests;
+    }
+
+    @Override
+    public long stateHash() {
+        return hash;
+    }
+
+    @Override
+    public boolean digestsAreStateHashes() {
+        return true;
+    }
+
+    @Override
+    public void makeDurable() {
+        // volatile: what survives a crash is the durable snapshot plus the log
+    }
+
+    @Override
+    public void crash(boolean machineCrash) {
+        // nothing survives in memory
+    }
 
     void apply(Entry e) {
         if (e.index() != applied + 1) {
@@ -25,7 +61,8 @@ final class SimStateMachine {
         applied = e.index();
     }
 
-    Snapshot snapshot(SnapshotMeta meta) {
+    @Override
+    public Snapshot snapshot(SnapshotMeta meta) {
         if (meta.index() != applied) {
             throw new AssertionError("snapshot at " + meta.index() + " but applied " + applied);
         }
@@ -38,7 +75,8 @@ final class SimStateMachine {
         return new Snapshot(meta, b.array());
     }
 
-    void restore(Snapshot s) {
+    @Override
+    public void restore(Snapshot s) {
         ByteBuffer b = ByteBuffer.wrap(s.data());
         applied = b.getLong();
         hash = b.getLong();

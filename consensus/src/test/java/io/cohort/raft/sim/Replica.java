@@ -1,0 +1,46 @@
+package io.cohort.raft.sim;
+
+import io.cohort.raft.Entry;
+import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotMeta;
+import java.util.List;
+
+/**
+ * The state machine of one simulated node, as {@link RaftSimulation} drives it: applies committed
+ * entries, takes and installs snapshots, is made durable before the log is compacted, and survives
+ * (or partly loses) a crash.
+ */
+public interface Replica {
+
+    /** The last log index applied (0 if none); after a restart, what survived the crash. */
+    long appliedIndex();
+
+    /**
+     * Applies committed entries (consecutive, starting at {@code appliedIndex() + 1}); returns for each a
+     * digest of what applying it produced, which must be equal on every replica at that index.
+     */
+    long[] apply(List<Entry> entries);
+
+    /** A hash of the whole state, equal on every replica at the same applied index. */
+    long stateHash();
+
+    /** True if {@link #apply}'s digests are {@link #stateHash()}es (so both are checked against each other). */
+    default boolean digestsAreStateHashes() {
+        return false;
+    }
+
+    /** A snapshot of the state; {@code meta.index()} is {@link #appliedIndex()}. */
+    Snapshot snapshot(SnapshotMeta meta);
+
+    /** Replaces the whole state with {@code snapshot}'s. */
+    void restore(Snapshot snapshot);
+
+    /** Makes everything applied so far durable; called before the log is compacted past it. */
+    void makeDurable();
+
+    /**
+     * The node crashed; the replica is not used again ({@link RaftSimulation#openReplica} opens the next).
+     * {@code machineCrash}: the machine lost power (unsynced writes lost), else only the process died.
+     */
+    void crash(boolean machineCrash);
+}

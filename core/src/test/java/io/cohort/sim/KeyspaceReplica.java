@@ -1,0 +1,232 @@
+package io.cohort.sim;
+
+import io.cohort.mvcc.ApplyResult;
+import io.cohort.mvcc.Command;
+import io.cohort.mvcc.Keyspace;
+import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.raft.Entry;
+import io.cohort.raft.EntryType;
+import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotMeta;
+import io.cohort.raft.sim.Replica;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A simulated node's state machine: a real {@link Keyspace} in the node's directory, applying the
+ * commands of committed entries in batches as the node would.
+ *
+ * <p>Crashes: a process crash keeps every committed LMDB transaction (they are in the page cache
+ * even with MDB_NOSYNC). A machine crash usually rolls LMDB back to its last {@link Keyspace#sync()}:
+ * at every sync the data file is copied aside, and the crash puts that copy back (no copy: nothing
+ * survives); sometimes it keeps everything (the kernel flushed it all in time). This is the
+ * optimistic reading of MDB_NOSYNC: a real power loss could also land on an intermediate committed
+ * transaction, or tear pages LMDB wrote out of order. The node then replays the rest from its log.
+ *
+ * <p>Entry data is {@code [long opId][CommandCodec bytes]}; the op ID lets the simulation answer the
+ * client that proposed it. A snapshot is {@code [long keyspace applied index][keyspace snapshot file]}.
+ */
+final class KeyspaceReplica implements Replica {
+    private static final String KEYSPACE_DIR = "keyspace";
+    private static final String SYNCED_IMAGE = "synced-data.mdb";
+
+    private final KeyspaceSimulation sim;
+    private final long nodeId;
+    private final int epoch;
+    private final Path dir;
+    private final Keyspace keyspace;
+    private long applied;
+    private final boolean plantedDurabilityBug;
+    private boolean open = true;
+
+    /** Opens node {@code nodeId}'s keyspace as its last crash left it, restoring {@code durableSnapshot} if the keyspace is older. */
+    KeyspaceReplica(KeyspaceSimulation sim, long nodeId, int epoch, Path dir, KeyspaceConfig config,
+                    Snapshot durableSnapshot, boolean plantedDurabilityBug) {
+        this.sim = sim;
+        this.plantedDurabilityBug = plantedDurabilityBug;
+        this.nodeId = nodeId;
+        this.epoch = epoch;
+        this.dir = dir;
+        this.keyspace = Keyspace.open(dir.resolve(KEYSPACE_DIR), config);
+        long snapIndex = 0;
+        if (durableSnapshot != null) {
+            snapIndex = durableSnapshot.meta().index();
+            long snapKeyspaceApplied = ByteBuffer.wrap(durableSnapshot.data()).getLong();
+            if (keyspace.appliedIndex() < snapKeyspaceApplied && !plantedDurabilityBug) {
+                // The keyspace lost (machine crash) commands the durable snapshot holds, and the log may
+                // be compacted up to the snapshot: start from the snapshot.
+                restoreKeyspace(durableSnapshot);
+                sim.restartsFromSnapshot++;
+            }
+        }
+        this.applied = Math.max(keyspace.appliedIndex(), snapIndex);
+    }
+
+    Keyspace keyspace() {
+        if (!open) {
+            throw new IllegalStateException("node " + nodeId + " crashed: its keyspace is closed");
+        }
+        return keyspace;
+    }
+
+    int epoch() {
+        return epoch;
+    }
+
+    @Override
+    public long appliedIndex() {
+        return applied;
+    }
+
+    @Override
+    public long[] apply(List<Entry> entries) {
+        List<Command> commands = new ArrayList<>(entries.size());
+        long[] opIds = new long[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (e.index() != applied + 1 + i) {
+                throw new AssertionError("node " + nodeId + " apply gap: applied " + applied + ", entry " + i
+                        + " is " + e.index());
+            }
+            if (e.type() == EntryType.COMMAND && e.data().length > 8) {
+                long opId = ByteBuffer.wrap(e.data()).getLong();
+                if (opId > 0) {
+                    opIds[i] = opId;
+                    commands.add(Command.decode(e.index(), Arrays.copyOfRange(e.data(), 8, e.data().length)));
+                }
+            }
+        }
+        List<ApplyResult> results = commands.isEmpty() ? List.of() : keyspace().apply(commands);
+        long[] digests = new long[entries.size()];
+        int r = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (opIds[i] == 0) {
+                digests[i] = mix(e.index() * 31 + e.type().code());
+                continue;
+            }
+            ApplyResult result = results.get(r++);
+            if (result.appliedIndex() != e.index()) {
+                throw new AssertionError("result for " + result.appliedIndex() + " at entry " + e.index());
+            }
+            digests[i] = mix(e.index() * 31 + result.status().ordinal() * 7L
+                    + (result.response() == null ? 0 : result.response().hashCode()));
+            sim.onCommandApplied(this, nodeId, opIds[i], result);
+        }
+        applied = entries.get(entries.size() - 1).index();
+        sim.onApplied(nodeId, applied);
+        return digests;
+    }
+
+    @Override
+    public long stateHash() {
+        return mix(keyspace().hash(0) * 31 + keyspace().currentRevision());
+    }
+
+    @Override
+    public Snapshot snapshot(SnapshotMeta meta) {
+        if (meta.index() != applied) {
+            throw new AssertionError("snapshot at " + meta.index() + " but applied " + applied);
+        }
+        Path file = dir.resolve("snapshot-out.mdb");
+        try {
+            Files.deleteIfExists(file);
+            long keyspaceApplied = keyspace().writeSnapshot(file);
+            if (keyspaceApplied != keyspace().appliedIndex() || keyspaceApplied > meta.index()) {
+                throw new AssertionError("snapshot holds applied index " + keyspaceApplied + ", keyspace "
+                        + keyspace().appliedIndex() + ", raft " + meta.index());
+            }
+            byte[] body = Files.readAllBytes(file);
+            Files.delete(file);
+            sim.snapshotBytes += body.length;
+            return new Snapshot(meta, ByteBuffer.allocate(8 + body.length).putLong(keyspaceApplied).put(body).array());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void restore(Snapshot snapshot) {
+        restoreKeyspace(snapshot);
+        applied = snapshot.meta().index();
+        sim.onApplied(nodeId, applied);
+    }
+
+    private void restoreKeyspace(Snapshot snapshot) {
+        Path file = dir.resolve("snapshot-in.mdb");
+        byte[] data = snapshot.data();
+        long keyspaceApplied = ByteBuffer.wrap(data).getLong();
+        try {
+            Files.write(file, Arrays.copyOfRange(data, 8, data.length));
+            keyspace().restoreSnapshot(file);
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (keyspace().appliedIndex() != keyspaceApplied) {
+            throw new AssertionError("restored keyspace at applied index " + keyspace().appliedIndex()
+                    + " but the snapshot says " + keyspaceApplied);
+        }
+    }
+
+    @Override
+    public void makeDurable() {
+        if (plantedDurabilityBug) {
+            return;
+        }
+        keyspace().sync();
+        try {
+            Files.copy(dir.resolve(KEYSPACE_DIR).resolve("data.mdb"), dir.resolve(SYNCED_IMAGE),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        sim.keyspaceSyncs++;
+    }
+
+    @Override
+    public void crash(boolean machineCrash) {
+        close();
+        sim.onCrash(nodeId);
+        if (!machineCrash) {
+            return; // the page cache keeps every committed LMDB transaction
+        }
+        if (sim.pageCacheFlushedBeforePowerLoss()) {
+            sim.machineCrashesKeepingKeyspace++;
+            return; // the kernel happened to write everything out before the power went
+        }
+        Path keyspaceDir = dir.resolve(KEYSPACE_DIR);
+        try {
+            Files.deleteIfExists(keyspaceDir.resolve("lock.mdb"));
+            if (Files.exists(dir.resolve(SYNCED_IMAGE))) {
+                Files.copy(dir.resolve(SYNCED_IMAGE), keyspaceDir.resolve("data.mdb"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(keyspaceDir.resolve("data.mdb")); // never synced: nothing survives
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Closes the keyspace (at a crash or when the run ends). */
+    void close() {
+        if (open) {
+            open = false;
+            keyspace.close();
+        }
+    }
+
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,201 @@
+package io.cohort.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import io.cohort.sim.KeyspaceSimulation.PlantedBug;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the keyspace simulation over many seeds and checks every history for linearizability.
+ * {@code -Dsim.seeds=N} runs N seeds (default {@value #DEFAULT_SEEDS}) from {@code -Dsim.firstSeed}
+ * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace).
+ */
+class KeyspaceSimulationTest {
+    static {
+        // Thousands of keyspace opens per run: keep their INFO lines out of the build log (slf4j-simple reads
+        // this when the logger is created, so it works unless another test created it first).
+        System.setProperty("org.slf4j.simpleLogger.log.io.cohort.mvcc.internal.Engine", "warn");
+    }
+
+    static final int DEFAULT_SEEDS = 200;
+    static final int MAX_SEEDS_TO_CATCH_A_BUG = 200;
+
+    @TempDir
+    Path diskTempDir;
+
+    /** Where the runs' keyspaces live: in memory (tmpfs) when available, so LMDB's fsyncs cost nothing. */
+    Path tempDir;
+
+    @BeforeEach
+    void pickTempDir() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        tempDir = Files.isDirectory(shm) && Files.isWritable(shm)
+                ? Files.createTempDirectory(shm, "cohort-keyspace-sim-") : diskTempDir;
+    }
+
+    @AfterEach
+    void deleteTempDir() throws IOException {
+        if (!tempDir.equals(diskTempDir)) {
+            try (Stream<Path> s = Files.walk(tempDir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    static String prop(String name) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank() || v.startsWith("${")) {
+            return null;
+        }
+        return v.trim();
+    }
+
+    static String replayCommand(long seed) {
+        return "./mvnw -B -ntp -pl core -am verify -Dtest=KeyspaceSimulationTest#simulate"
+                + " -Dsurefire.failIfNoSpecifiedTests=false -Dsim.seed=" + seed + " (add -Dsim.verbose=true for a trace)";
+    }
+
+    @Test
+    void simulate() {
+        String one = prop("sim.seed");
+        if (one != null) {
+            long seed = Long.parseLong(one);
+            KeyspaceSimulation sim = new KeyspaceSimulation(seed, "true".equals(prop("sim.verbose")), tempDir,
+                    PlantedBug.NONE);
+            run(sim);
+            System.out.println(sim.summary());
+            return;
+        }
+        String n = prop("sim.seeds");
+        int seeds = n == null ? DEFAULT_SEEDS : Integer.parseInt(n);
+        String first = prop("sim.firstSeed");
+        long firstSeed = first == null ? 1 : Long.parseLong(first);
+        long start = System.nanoTime();
+        long ok = 0;
+        long unknown = 0;
+        long refused = 0;
+        long linearizableReads = 0;
+        long serializableReads = 0;
+        long historyOps = 0;
+        long restartsFromSnapshot = 0;
+        long snapshotsInstalled = 0;
+        long confChanges = 0;
+        long machineCrashes = 0;
+        long crashes = 0;
+        long lostUnsynced = 0;
+        for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
+            KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE);
+            run(sim);
+            if ("true".equals(prop("sim.summaries"))) {
+                System.out.println(sim.summary());
+            }
+            ok += sim.opsOk;
+            unknown += sim.opsUnknown;
+            refused += sim.opsFailed;
+            linearizableReads += sim.linearizableReads;
+            serializableReads += sim.serializableReads;
+            historyOps += sim.historyOps;
+            restartsFromSnapshot += sim.restartsFromSnapshot;
+            snapshotsInstalled += sim.snapshotsInstalled();
+            confChanges += sim.confChanges();
+            crashes += sim.crashes();
+            machineCrashes += sim.machineCrashes();
+            lostUnsynced += sim.crashesWithUnsyncedWrites();
+        }
+        System.out.printf("keyspace simulation: %d seeds in %.1f s; client ops ok %d, unknown %d, refused %d;"
+                + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
+                + " snapshots installed %d, conf changes %d, crashes %d (machine %d, losing unsynced log writes %d),"
+                + " restarts from the durable snapshot %d%n",
+                seeds, (System.nanoTime() - start) / 1e9, ok, unknown, refused, linearizableReads, serializableReads,
+                historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
+                restartsFromSnapshot);
+        if (seeds >= 100) {
+            // The run must exercise what it claims to check.
+            assertThat(linearizableReads).as("linearizable reads served").isPositive();
+            assertThat(serializableReads).as("serializable reads").isPositive();
+            assertThat(unknown).as("operations with an unknown outcome").isPositive();
+            assertThat(snapshotsInstalled).as("snapshot installs").isPositive();
+            assertThat(confChanges).as("membership changes").isPositive();
+            assertThat(machineCrashes).as("machine crashes").isPositive();
+            assertThat(crashes).as("process crashes").isGreaterThan(machineCrashes);
+            assertThat(lostUnsynced).as("crashes losing unsynced log writes").isPositive();
+        }
+    }
+
+    @Test
+    void sameSeedSameRun() {
+        KeyspaceSimulation a = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE);
+        KeyspaceSimulation b = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE);
+        run(a);
+        run(b);
+        assertThat(a.summary()).isEqualTo(b.summary());
+    }
+
+    /**
+     * The harness can fail: a leader serving linearizable gets from its local keyspace without ReadIndex
+     * (stale once deposed, or before applying what it committed) is caught as not linearizable.
+     */
+    @Test
+    void leaderLocalReadsWithoutReadIndexAreCaught() {
+        assertPlantedBugCaught(PlantedBug.LEADER_LOCAL_READS, "is not linearizable");
+    }
+
+    /** A node serving a ReadIndex read before it applied up to the read index is caught as not linearizable. */
+    @Test
+    void readsServedBeforeApplyingTheReadIndexAreCaught() {
+        assertPlantedBugCaught(PlantedBug.READ_BEFORE_APPLY, "is not linearizable");
+    }
+
+    /**
+     * The machine crash model has teeth: a node that neither syncs LMDB before compacting its log nor
+     * notices at restart that its keyspace lost what its snapshot holds ends up with a keyspace that
+     * misses committed writes, and the replicas' checks catch it.
+     */
+    @Test
+    void keyspaceLosingCommittedWritesAtAMachineCrashIsCaught() {
+        assertPlantedBugCaught(PlantedBug.TRUST_KEYSPACE_AFTER_MACHINE_CRASH, "diverged");
+    }
+
+    /**
+     * A transport that delivers a forwarded proposal twice makes the leader append (and every replica
+     * apply) its command twice: the core does not deduplicate, so the transport must never duplicate.
+     */
+    @Test
+    void duplicatedProposalsAreCaught() {
+        assertPlantedBugCaught(PlantedBug.DUPLICATED_PROPOSALS, "applied twice");
+    }
+
+    /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
+    private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
+        for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
+            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug)) {
+                sim.run();
+            } catch (AssertionError e) {
+                assertThat(e.getMessage()).as("seed %d fails because of the planted bug %s", seed, bug)
+                        .contains(symptom);
+                System.out.println("planted bug " + bug + " caught at seed " + seed + ": "
+                        + e.getMessage().lines().findFirst().orElse(""));
+                return;
+            }
+        }
+        throw new AssertionError("planted bug " + bug + " not caught in " + MAX_SEEDS_TO_CATCH_A_BUG + " seeds");
+    }
+
+    private static void run(KeyspaceSimulation sim) {
+        try (sim) {
+            sim.run();
+        } catch (Throwable t) {
+            throw new AssertionError("keyspace simulation failed; replay with: " + replayCommand(sim.seed()), t);
+        }
+    }
+}
