@@ -42,7 +42,7 @@ public final class CohortClusterExtension implements ParameterResolver {
     }
 
     /** Closes the cluster when JUnit closes the store. */
-    private static final class Closing implements ExtensionContext.Store.CloseableResource {
+    private static final class Closing implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final TestCluster cluster;
 
         Closing(TestCluster cluster) {
