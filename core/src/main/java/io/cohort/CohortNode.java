@@ -2,6 +2,7 @@ package io.cohort;
 
 import io.cohort.internal.ClusterImpl;
 import io.cohort.internal.KvStoreImpl;
+import io.cohort.internal.LeasesImpl;
 import io.cohort.internal.MaintenanceImpl;
 import io.cohort.internal.NodeCore;
 import io.cohort.internal.NodeSettings;
@@ -31,12 +32,14 @@ public final class CohortNode implements AutoCloseable {
     private final KvStore kv;
     private final Cluster cluster;
     private final Maintenance maintenance;
+    private final Leases leases;
 
     private CohortNode(NodeCore core) {
         this.core = core;
         this.kv = new KvStoreImpl(core);
         this.cluster = new ClusterImpl(core);
         this.maintenance = new MaintenanceImpl(core);
+        this.leases = new LeasesImpl(core);
     }
 
     /** A builder with production defaults. */
@@ -52,6 +55,11 @@ public final class CohortNode implements AutoCloseable {
     /** The key-value store (served by this member). */
     public KvStore kv() {
         return kv;
+    }
+
+    /** Leases (granted and revoked through Raft; no expiry yet, see {@link Leases}). */
+    public Leases leases() {
+        return leases;
     }
 
     /** Membership and leadership. */

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** The {@link Cluster} view of a node. */
 public final class ClusterImpl implements Cluster {
+    private static final long STATUS_WAIT_NS = 1_000_000_000L;
     private final NodeCore node;
 
     /** The view of {@code node}. */
@@ -48,25 +49,40 @@ public final class ClusterImpl implements Cluster {
         if (address != null) {
             node.addresses().put(memberId, address);
         }
-        return admin(() -> node.raft().addLearner(memberId));
+        return admin(() -> node.raft().addLearner(memberId), m -> m.learners().contains(memberId));
     }
 
     @Override
     public CompletableFuture<Void> promoteAsync(long memberId) {
-        return admin(() -> node.raft().promoteLearner(memberId));
+        return admin(() -> node.raft().promoteLearner(memberId), m -> m.voters().contains(memberId));
     }
 
     @Override
     public CompletableFuture<Void> removeAsync(long memberId) {
-        return admin(() -> node.raft().removeMember(memberId));
+        return admin(() -> node.raft().removeMember(memberId), m -> !m.contains(memberId));
     }
 
     @Override
     public CompletableFuture<Void> transferLeadershipAsync(long memberId) {
-        return admin(() -> node.raft().transferLeadership(memberId));
+        return admin(() -> node.raft().transferLeadership(memberId), null);
     }
 
-    private CompletableFuture<Void> admin(java.util.function.Supplier<CompletableFuture<Void>> change) {
+    /**
+     * RaftNode completes a change's future before it republishes its status; wait (bounded) until the status shows
+     * the change so that {@link #members()} right after completion includes it.
+     */
+    private void awaitStatus(java.util.function.Predicate<Membership> visible) {
+        if (visible == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + STATUS_WAIT_NS;
+        while (!visible.test(node.status().membership()) && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+    }
+
+    private CompletableFuture<Void> admin(java.util.function.Supplier<CompletableFuture<Void>> change,
+                                          java.util.function.Predicate<Membership> visible) {
         CompletableFuture<Void> out = new CompletableFuture<>();
         if (node.isClosed()) {
             out.completeExceptionally(new CohortException.Closed("the node is closed", null));
@@ -74,6 +90,7 @@ public final class ClusterImpl implements Cluster {
         }
         change.get().whenComplete((v, err) -> {
             if (err == null) {
+                awaitStatus(visible);
                 out.complete(null);
                 return;
             }
