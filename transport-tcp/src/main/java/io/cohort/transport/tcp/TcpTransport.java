@@ -166,17 +166,23 @@ public final class TcpTransport implements Transport {
 
     /**
      * Adds (or re-addresses) peer {@code id} at {@code address}, e.g. after a membership change; from
-     * now on messages to it are queued and its connections are accepted.
+     * now on messages to it are queued and its connections are accepted. Adding a peer again at the
+     * same address changes nothing.
      */
     public void addPeer(long id, InetSocketAddress address) {
         checkPeer(id, address);
-        PeerLink link = new PeerLink(settings, counters, id, address);
+        PeerLink link;
         PeerLink old;
         synchronized (lifecycleLock) {
             if (closed) {
                 throw new IllegalStateException("member " + settings.memberId() + ": transport is closed");
             }
-            old = peers.put(id, link);
+            old = peers.get(id);
+            if (old != null && old.address().equals(address)) {
+                return;
+            }
+            link = new PeerLink(settings, counters, id, address);
+            peers.put(id, link);
             if (started) {
                 link.start();
             }
