@@ -7,6 +7,7 @@ import io.cohort.transport.tcp.internal.Handshake;
 import io.cohort.transport.tcp.internal.InboundConnection;
 import io.cohort.transport.tcp.internal.InboundHandler;
 import io.cohort.transport.tcp.internal.PeerLink;
+import io.cohort.transport.tcp.internal.RepeatFilter;
 import io.cohort.transport.tcp.internal.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -88,6 +89,7 @@ public final class TcpTransport implements Transport {
     private final Object lifecycleLock = new Object();
     private final Object deliveryLock = new Object();
     private final Handler handler = new Handler();
+    private final RepeatFilter refusalLog = new RepeatFilter(256, 60_000);
     private Thread acceptor; // guarded by lifecycleLock
     private Thread watchdog; // guarded by lifecycleLock
     private Inbound inbound; // guarded by deliveryLock
@@ -420,6 +422,11 @@ public final class TcpTransport implements Transport {
             if (memberId != 0) {
                 inboundByMember.remove(memberId, connection);
             }
+        }
+
+        @Override
+        public boolean isNews(String refusal) {
+            return refusalLog.isNews(refusal, System.nanoTime());
         }
 
         @Override

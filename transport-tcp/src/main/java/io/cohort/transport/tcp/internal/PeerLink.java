@@ -149,18 +149,23 @@ public final class PeerLink {
         SendRing.Batch batch = new SendRing.Batch();
         boolean everConnected = false;
         boolean reportedUnreachable = false;
+        String lastRefusal = null; // a refusal repeated on every redial is logged at WARN once, then at DEBUG
         while (!closed) {
             Connection c;
             try {
                 c = dial();
             } catch (RefusedException e) {
                 counters.handshakesRefused.incrementAndGet();
-                LOG.warn("member {}: connection to member {} at {} refused: {}", settings.memberId(), peerId, address, e.getMessage());
+                String why = "connection to member " + peerId + " at " + address + " refused: " + e.getMessage();
+                logRefusal(why, lastRefusal);
+                lastRefusal = why;
                 afterFailure();
                 continue;
             } catch (SSLException e) {
                 counters.tlsHandshakesFailed.incrementAndGet();
-                LOG.warn("member {}: TLS handshake with member {} at {} failed: {}", settings.memberId(), peerId, address, e.getMessage());
+                String why = "TLS handshake with member " + peerId + " at " + address + " failed: " + e.getMessage();
+                logRefusal(why, lastRefusal);
+                lastRefusal = why;
                 afterFailure();
                 continue;
             } catch (IOException e) {
@@ -181,6 +186,7 @@ public final class PeerLink {
             }
             backoff.reset();
             reportedUnreachable = false;
+            lastRefusal = null;
             counters.connectionsOpened.incrementAndGet();
             if (everConnected) {
                 counters.reconnects.incrementAndGet();
@@ -196,6 +202,17 @@ public final class PeerLink {
             if (!closed) {
                 afterFailure();
             }
+        }
+    }
+
+    private void logRefusal(String why, String lastRefusal) {
+        if (closed) {
+            return;
+        }
+        if (why.equals(lastRefusal)) {
+            LOG.debug("member {}: {} (again)", settings.memberId(), why);
+        } else {
+            LOG.warn("member {}: {}; retrying with backoff up to {} ms", settings.memberId(), why, settings.reconnectMaxMs());
         }
     }
 
