@@ -229,6 +229,24 @@ class TlsTransportTest {
     }
 
     @Test
+    void closeAbortsATlsHandshakeInProgressInsteadOfWaitingForItsTimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            TcpTransport a = member(1).tls(pki.pem("1", "cluster")).handshakeTimeoutMs(60_000)
+                .peer(2, (java.net.InetSocketAddress) silent.getLocalSocketAddress()).build();
+            a.start(1, new Recorder());
+            try (Socket accepted = silent.accept()) { // the dial is now waiting for a TLS ServerHello that never comes
+                Thread.sleep(100);
+                long start = System.nanoTime();
+                a.close();
+                long closeMs = (System.nanoTime() - start) / 1_000_000;
+                // Without aborting the handshake, close would wait for its join bound (5 s).
+                assertThat(closeMs).isLessThan(4_000);
+                assertThat(accepted.getInputStream().readAllBytes()).isNotNull(); // the client end is closed: EOF
+            }
+        }
+    }
+
+    @Test
     void badTlsMaterialFailsAtConfigurationWithThePath() throws IOException {
         Path missing = dir.resolve("missing.pem");
         assertThatThrownBy(() -> TlsConfig.fromPem(pki.chainPem("1"), missing, pki.caPem("cluster")))

@@ -3,6 +3,7 @@ package io.cohort.transport.tcp.internal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLException;
@@ -32,6 +33,7 @@ public final class PeerLink {
     /** When the write in progress started (System.nanoTime), or 0 when not writing. */
     private volatile long writeStartedNanos;
     private Connection connection; // guarded by this
+    private Socket dialing; // guarded by this: the socket of a dial in progress, closed by stop()
 
     /** A link to {@code peerId} at {@code address}; call {@link #start()} to begin dialing. */
     public PeerLink(Settings settings, Counters counters, long peerId, InetSocketAddress address) {
@@ -112,6 +114,13 @@ public final class PeerLink {
         synchronized (this) {
             if (connection != null) {
                 connection.close();
+            }
+            if (dialing != null) {
+                try {
+                    dialing.close(); // aborts a connect or TLS handshake in progress
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
             }
         }
         LockSupport.unpark(thread);
@@ -216,11 +225,29 @@ public final class PeerLink {
         }
     }
 
+    private synchronized void dialing(Socket raw) {
+        dialing = raw;
+        if (closed) {
+            try {
+                raw.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
     /** Dials and does the handshake; returns null if the link was closed meanwhile. */
     private Connection dial() throws IOException {
         // A fresh address each time, so a peer whose name now resolves elsewhere is found.
         InetSocketAddress target = new InetSocketAddress(address.getHostString(), address.getPort());
-        Connection c = Connection.dial(settings, target);
+        Connection c;
+        try {
+            c = Connection.dial(settings, target, this::dialing);
+        } finally {
+            synchronized (this) {
+                dialing = null;
+            }
+        }
         synchronized (this) {
             if (closed) {
                 c.close();
