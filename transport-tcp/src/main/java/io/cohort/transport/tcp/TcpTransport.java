@@ -7,6 +7,7 @@ import io.cohort.transport.tcp.internal.Handshake;
 import io.cohort.transport.tcp.internal.InboundConnection;
 import io.cohort.transport.tcp.internal.InboundHandler;
 import io.cohort.transport.tcp.internal.PeerLink;
+import io.cohort.transport.tcp.internal.RepeatFilter;
 import io.cohort.transport.tcp.internal.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -88,6 +89,7 @@ public final class TcpTransport implements Transport {
     private final Object lifecycleLock = new Object();
     private final Object deliveryLock = new Object();
     private final Handler handler = new Handler();
+    private final RepeatFilter refusalLog = new RepeatFilter(256, 60_000);
     private Thread acceptor; // guarded by lifecycleLock
     private Thread watchdog; // guarded by lifecycleLock
     private Inbound inbound; // guarded by deliveryLock
@@ -166,17 +168,23 @@ public final class TcpTransport implements Transport {
 
     /**
      * Adds (or re-addresses) peer {@code id} at {@code address}, e.g. after a membership change; from
-     * now on messages to it are queued and its connections are accepted.
+     * now on messages to it are queued and its connections are accepted. Adding a peer again at the
+     * same address changes nothing.
      */
     public void addPeer(long id, InetSocketAddress address) {
         checkPeer(id, address);
-        PeerLink link = new PeerLink(settings, counters, id, address);
+        PeerLink link;
         PeerLink old;
         synchronized (lifecycleLock) {
             if (closed) {
                 throw new IllegalStateException("member " + settings.memberId() + ": transport is closed");
             }
-            old = peers.put(id, link);
+            old = peers.get(id);
+            if (old != null && old.address().equals(address)) {
+                return;
+            }
+            link = new PeerLink(settings, counters, id, address);
+            peers.put(id, link);
             if (started) {
                 link.start();
             }
@@ -414,6 +422,11 @@ public final class TcpTransport implements Transport {
             if (memberId != 0) {
                 inboundByMember.remove(memberId, connection);
             }
+        }
+
+        @Override
+        public boolean isNews(String refusal) {
+            return refusalLog.isNews(refusal, System.nanoTime());
         }
 
         @Override

@@ -174,7 +174,13 @@ class RaftOverTcpTest {
         for (CompletableFuture<Applied> f : futures) {
             f.get(15, TimeUnit.SECONDS);
         }
-        List<String> order = new ArrayList<>(machines.get(leader.id()).applied);
+        // Each future completed when its proposer applied; the leader may still be applying.
+        ListStateMachine leaderMachine = machines.get(leader.id());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (leaderMachine.applied.size() < expected.size() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        List<String> order = new ArrayList<>(leaderMachine.applied);
         assertThat(order).containsExactlyInAnyOrderElementsOf(expected);
         for (long id = 1; id <= 3; id++) {
             awaitApplied(order, id);

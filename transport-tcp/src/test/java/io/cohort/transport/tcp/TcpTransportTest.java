@@ -203,6 +203,7 @@ class TcpTransportTest {
         assertThat(inA.count()).isZero();
 
         a.addPeer(2, b.localAddress());
+        a.addPeer(2, b.localAddress()); // again at the same address: nothing changes
         assertThat(a.peers()).containsOnlyKeys(2L);
         awaitTrue("2 -> 1 flows after addPeer", 10_000, () -> {
             b.send(1, buffer(new byte[] {9}), 0, 1);

@@ -37,7 +37,7 @@ class TlsTransportTest {
     @BeforeAll
     static void makeCertificates() throws Exception {
         // Member certificates are named by member ID (CN=1, CN=2), for requireMemberIdInCommonName.
-        pki = TestPki.create(dir, "cluster", List.of("1", "2"), "unrelated", "rogue");
+        pki = TestPki.create(dir, "cluster", List.of("1", "2", "3"), "unrelated", "rogue");
     }
 
     @AfterEach
@@ -174,6 +174,76 @@ class TlsTransportTest {
         assertThat(inImpostor.count()).isZero();
         assertThat(inA.snapshot()).singleElement().satisfies(r -> assertThat(r.fromId()).isEqualTo(2));
         assertThat(pki.pem("1", "cluster").requireMemberIdInCommonName().toString()).contains("CN = member ID");
+    }
+
+    @Test
+    void threeRaftNodesOverMutualTlsElectALeaderAndCommit() throws Exception {
+        java.util.Map<Long, TcpTransport> transports = new java.util.TreeMap<>();
+        for (long id = 1; id <= 3; id++) {
+            transports.put(id, track(member(id).tls(pki.pem(Long.toString(id), "cluster").requireMemberIdInCommonName()).build()));
+        }
+        transports.forEach((id, t) -> transports.forEach((peer, p) -> {
+            if (!peer.equals(id)) {
+                t.addPeer(peer, p.localAddress());
+            }
+        }));
+        java.util.Map<Long, io.cohort.raft.RaftNode> nodes = new java.util.TreeMap<>();
+        java.util.Map<Long, RaftOverTcpTest.ListStateMachine> machines = new java.util.TreeMap<>();
+        try {
+            for (long id = 1; id <= 3; id++) {
+                RaftOverTcpTest.ListStateMachine sm = new RaftOverTcpTest.ListStateMachine();
+                machines.put(id, sm);
+                long seed = id;
+                nodes.put(id, io.cohort.raft.RaftNode.builder(id)
+                    .raft(r -> r.bootstrap(new io.cohort.raft.Membership(java.util.Set.of(1L, 2L, 3L), java.util.Set.of()))
+                        .electionTicks(10).heartbeatTicks(1).randomSeed(seed))
+                    .storage(new io.cohort.raft.internal.MemoryLogStorage())
+                    .transport(transports.get(id))
+                    .stateMachine(sm)
+                    .tickMs(10)
+                    .requestTimeoutMs(10_000)
+                    .start());
+            }
+            List<String> expected = new ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<io.cohort.raft.Applied>> futures = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                expected.add("t" + i);
+                futures.add(nodes.get((long) (i % 3) + 1).propose(("t" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            for (java.util.concurrent.CompletableFuture<io.cohort.raft.Applied> f : futures) {
+                f.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            // Each future completed when its proposer applied; member 1 may still be applying.
+            awaitTrue("member 1 applied all", 10_000, () -> machines.get(1L).applied.size() >= 100);
+            List<String> order = new ArrayList<>(machines.get(1L).applied);
+            assertThat(order).containsExactlyInAnyOrderElementsOf(expected);
+            for (long id = 2; id <= 3; id++) {
+                RaftOverTcpTest.ListStateMachine sm = machines.get(id);
+                awaitTrue("member " + id + " applied all", 10_000, () -> sm.applied.size() >= 100);
+                assertThat(new ArrayList<>(sm.applied)).isEqualTo(order);
+            }
+            transports.values().forEach(t -> assertThat(t.metrics().tlsHandshakesFailed()).isZero());
+        } finally {
+            nodes.values().forEach(io.cohort.raft.RaftNode::close);
+        }
+    }
+
+    @Test
+    void closeAbortsATlsHandshakeInProgressInsteadOfWaitingForItsTimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            TcpTransport a = member(1).tls(pki.pem("1", "cluster")).handshakeTimeoutMs(60_000)
+                .peer(2, (java.net.InetSocketAddress) silent.getLocalSocketAddress()).build();
+            a.start(1, new Recorder());
+            try (Socket accepted = silent.accept()) { // the dial is now waiting for a TLS ServerHello that never comes
+                Thread.sleep(100);
+                long start = System.nanoTime();
+                a.close();
+                long closeMs = (System.nanoTime() - start) / 1_000_000;
+                // Without aborting the handshake, close would wait for its join bound (5 s).
+                assertThat(closeMs).isLessThan(4_000);
+                assertThat(accepted.getInputStream().readAllBytes()).isNotNull(); // the client end is closed: EOF
+            }
+        }
     }
 
     @Test

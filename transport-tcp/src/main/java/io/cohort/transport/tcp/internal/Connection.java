@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.function.Consumer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.naming.InvalidNameException;
@@ -30,10 +31,12 @@ public final class Connection implements Closeable {
 
     /**
      * Connects to {@code address} and, with TLS, completes the client handshake (presenting our
-     * certificate). The socket read timeout is left at {@code handshakeTimeoutMs}.
+     * certificate). The socket read timeout is left at {@code handshakeTimeoutMs}. The plain socket is
+     * handed to {@code onCreated} before connecting, so another thread can abort a dial by closing it.
      */
-    public static Connection dial(Settings settings, InetSocketAddress address) throws IOException {
+    public static Connection dial(Settings settings, InetSocketAddress address, Consumer<Socket> onCreated) throws IOException {
         Socket raw = new Socket();
+        onCreated.accept(raw);
         try {
             raw.setTcpNoDelay(true);
             raw.setKeepAlive(true);

@@ -75,8 +75,7 @@ public final class InboundConnection implements Runnable {
             InboundHandler.Refusal refusal = handler.admit(hello, connection.peerCommonName());
             if (refusal != null) {
                 counters.handshakesRefused.incrementAndGet();
-                LOG.warn("member {}: refused a connection from {} claiming member {} of cluster '{}': {}",
-                    self, remote, hello.fromMemberId(), hello.clusterId(), refusal.reason());
+                refused(remote, "it claims member " + hello.fromMemberId() + " of cluster '" + hello.clusterId() + "': " + refusal.reason());
                 Handshake.writeReply(connection.socket().getOutputStream(), refusal.status(), refusal.reason());
                 return;
             }
@@ -89,12 +88,12 @@ public final class InboundConnection implements Runnable {
         } catch (SSLException e) {
             counters.tlsHandshakesFailed.incrementAndGet();
             if (!closed) {
-                LOG.warn("member {}: refused a connection from {}: TLS handshake failed: {}", self, remote, e.getMessage());
+                refused(remote, "TLS handshake failed: " + e.getMessage());
             }
         } catch (ProtocolException e) {
-            LOG.warn("member {}: refused a connection from {}: {}", self, remote, e.getMessage());
+            refused(remote, e.getMessage());
         } catch (SocketTimeoutException e) {
-            LOG.warn("member {}: refused a connection from {}: no handshake within {} ms", self, remote, settings.handshakeTimeoutMs());
+            refused(remote, "no handshake within " + settings.handshakeTimeoutMs() + " ms");
         } catch (EOFException e) {
             if (!closed) {
                 LOG.debug("member {}: connection from {} (member {}) closed by the peer", self, remote, memberId);
@@ -109,6 +108,16 @@ public final class InboundConnection implements Runnable {
             close();
             handler.unregister(this);
             onExit.run();
+        }
+    }
+
+    /** Logs a refused connection: WARN the first time (per remote host and reason, per minute), DEBUG after. */
+    private void refused(String remote, String why) {
+        String host = raw.getInetAddress() == null ? remote : raw.getInetAddress().getHostAddress();
+        if (handler.isNews(host + " " + why)) {
+            LOG.warn("member {}: refused a connection from {}: {}", settings.memberId(), remote, why);
+        } else {
+            LOG.debug("member {}: refused a connection from {}: {} (again)", settings.memberId(), remote, why);
         }
     }
 

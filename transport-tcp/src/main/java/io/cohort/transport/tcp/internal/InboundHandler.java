@@ -14,6 +14,9 @@ public interface InboundHandler {
     /** Forgets {@code connection} (closed); keeps a newer one from the same member. */
     void unregister(InboundConnection connection);
 
+    /** True if a refusal log line is news (not repeated within the last minute): WARN; else DEBUG. */
+    boolean isNews(String refusal);
+
     /** Hands one checked message to the consensus layer. */
     void deliver(long fromId, DirectBuffer buffer, int offset, int length);
 

@@ -3,6 +3,7 @@ package io.cohort.transport.tcp.internal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLException;
@@ -32,6 +33,7 @@ public final class PeerLink {
     /** When the write in progress started (System.nanoTime), or 0 when not writing. */
     private volatile long writeStartedNanos;
     private Connection connection; // guarded by this
+    private Socket dialing; // guarded by this: the socket of a dial in progress, closed by stop()
 
     /** A link to {@code peerId} at {@code address}; call {@link #start()} to begin dialing. */
     public PeerLink(Settings settings, Counters counters, long peerId, InetSocketAddress address) {
@@ -113,6 +115,13 @@ public final class PeerLink {
             if (connection != null) {
                 connection.close();
             }
+            if (dialing != null) {
+                try {
+                    dialing.close(); // aborts a connect or TLS handshake in progress
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
         }
         LockSupport.unpark(thread);
     }
@@ -149,18 +158,23 @@ public final class PeerLink {
         SendRing.Batch batch = new SendRing.Batch();
         boolean everConnected = false;
         boolean reportedUnreachable = false;
+        String lastRefusal = null; // a refusal repeated on every redial is logged at WARN once, then at DEBUG
         while (!closed) {
             Connection c;
             try {
                 c = dial();
             } catch (RefusedException e) {
                 counters.handshakesRefused.incrementAndGet();
-                LOG.warn("member {}: connection to member {} at {} refused: {}", settings.memberId(), peerId, address, e.getMessage());
+                String why = "connection to member " + peerId + " at " + address + " refused: " + e.getMessage();
+                logRefusal(why, lastRefusal);
+                lastRefusal = why;
                 afterFailure();
                 continue;
             } catch (SSLException e) {
                 counters.tlsHandshakesFailed.incrementAndGet();
-                LOG.warn("member {}: TLS handshake with member {} at {} failed: {}", settings.memberId(), peerId, address, e.getMessage());
+                String why = "TLS handshake with member " + peerId + " at " + address + " failed: " + e.getMessage();
+                logRefusal(why, lastRefusal);
+                lastRefusal = why;
                 afterFailure();
                 continue;
             } catch (IOException e) {
@@ -181,6 +195,7 @@ public final class PeerLink {
             }
             backoff.reset();
             reportedUnreachable = false;
+            lastRefusal = null;
             counters.connectionsOpened.incrementAndGet();
             if (everConnected) {
                 counters.reconnects.incrementAndGet();
@@ -199,11 +214,40 @@ public final class PeerLink {
         }
     }
 
+    private void logRefusal(String why, String lastRefusal) {
+        if (closed) {
+            return;
+        }
+        if (why.equals(lastRefusal)) {
+            LOG.debug("member {}: {} (again)", settings.memberId(), why);
+        } else {
+            LOG.warn("member {}: {}; retrying with backoff up to {} ms", settings.memberId(), why, settings.reconnectMaxMs());
+        }
+    }
+
+    private synchronized void dialing(Socket raw) {
+        dialing = raw;
+        if (closed) {
+            try {
+                raw.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
     /** Dials and does the handshake; returns null if the link was closed meanwhile. */
     private Connection dial() throws IOException {
         // A fresh address each time, so a peer whose name now resolves elsewhere is found.
         InetSocketAddress target = new InetSocketAddress(address.getHostString(), address.getPort());
-        Connection c = Connection.dial(settings, target);
+        Connection c;
+        try {
+            c = Connection.dial(settings, target, this::dialing);
+        } finally {
+            synchronized (this) {
+                dialing = null;
+            }
+        }
         synchronized (this) {
             if (closed) {
                 c.close();
