@@ -194,6 +194,27 @@ class KvStoreTest {
     }
 
     @Test
+    void concurrentWritesOnEveryMemberEachGetTheirOwnRevisionAndAllLand() {
+        List<CohortNode> members = cluster.running();
+        List<java.util.concurrent.CompletableFuture<PutResult>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            futures.add(members.get(i % members.size()).kv().putAsync("conc/" + i, "v" + i));
+        }
+        java.util.Set<Long> revisions = new java.util.HashSet<>();
+        for (var f : futures) {
+            revisions.add(f.join().revision());
+        }
+        assertThat(revisions).as("one revision per put").hasSize(300);
+        GetResult all = members.get(2).kv().get(KeyRange.prefix("conc/"));
+        assertThat(all.count()).isEqualTo(300);
+        for (KeyValue kv : all.kvs()) {
+            String i = kv.key().toStringUtf8().substring("conc/".length());
+            assertThat(kv.value().toStringUtf8()).isEqualTo("v" + i);
+            assertThat(revisions).contains(kv.modRevision());
+        }
+    }
+
+    @Test
     void keyRangePrefixFollowsEtcd() {
         assertThat(KeyRange.prefix("a").rangeEnd().toStringUtf8()).isEqualTo("b");
         assertThat(KeyRange.prefix(Bytes.wrap(new byte[] {'a', (byte) 0xff})).rangeEnd())
