@@ -215,6 +215,23 @@ class KvStoreTest {
     }
 
     @Test
+    void aLeasedKeyIsDeletedWhenTheLeaseIsRevoked() {
+        CohortNode f = cluster.followers().get(0);
+        Leases.Grant lease = f.leases().grant(java.time.Duration.ofMillis(10_500));
+        assertThat(lease.ttlSeconds()).isEqualTo(11);
+        f.kv().put(Bytes.ofUtf8("lease/k"), Bytes.ofUtf8("v"), PutOptions.defaults().withLease(lease.id()));
+        Leases.Info info = cluster.leader().leases().timeToLive(lease.id(), true);
+        assertThat(info.exists()).isTrue();
+        assertThat(info.keys()).containsExactly(Bytes.ofUtf8("lease/k"));
+        assertThat(f.leases().list().ids()).contains(lease.id());
+        cluster.leader().leases().revoke(lease.id());
+        assertThat(f.kv().get("lease/k").kvs()).isEmpty();
+        assertThat(f.leases().timeToLive(lease.id(), false).exists()).isFalse();
+        assertThatThrownBy(() -> f.leases().revoke(lease.id()))
+                .isInstanceOfSatisfying(KeyspaceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_NOT_FOUND));
+    }
+
+    @Test
     void keyRangePrefixFollowsEtcd() {
         assertThat(KeyRange.prefix("a").rangeEnd().toStringUtf8()).isEqualTo("b");
         assertThat(KeyRange.prefix(Bytes.wrap(new byte[] {'a', (byte) 0xff})).rangeEnd())
