@@ -189,7 +189,11 @@ public final class CohortNode implements AutoCloseable {
             return this;
         }
 
-        /** Where request futures complete (default: the common fork-join pool). Never a Raft thread. */
+        /**
+         * Where request futures complete and linearizable reads run their local read (default: the common fork-join
+         * pool, which has one thread on a 2-core machine: pass an executor of your own for heavy read loads or
+         * callbacks that block). Never a Raft thread.
+         */
         public Builder callbackExecutor(Executor v) {
             callbackExecutor = Objects.requireNonNull(v, "callbackExecutor");
             return this;

@@ -64,6 +64,16 @@ public interface KvStore {
         return Await.result(getAsync(keys, options));
     }
 
+    /** Gets the single {@code key} (UTF-8), linearizably. */
+    default CompletableFuture<GetResult> getAsync(String key) {
+        return getAsync(KeyRange.key(key), GetOptions.defaults());
+    }
+
+    /** Deletes {@code keys} and waits. */
+    default DeleteResult delete(KeyRange keys) {
+        return delete(keys, DeleteOptions.defaults());
+    }
+
     /** Deletes the single {@code key} (UTF-8) and waits. */
     default DeleteResult delete(String key) {
         return delete(KeyRange.key(key), DeleteOptions.defaults());

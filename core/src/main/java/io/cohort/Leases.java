@@ -31,6 +31,12 @@ public interface Leases {
     /** The leases that exist. */
     CompletableFuture<Listing> listAsync();
 
+    /** Grants a lease of {@code ttl} (whole seconds, rounded up) and waits. */
+    default Grant grant(java.time.Duration ttl) {
+        long seconds = ttl.getSeconds() + (ttl.getNano() > 0 ? 1 : 0);
+        return grant(seconds);
+    }
+
     /** Grants a lease and waits. */
     default Grant grant(long ttlSeconds) {
         return Await.result(grantAsync(ttlSeconds));

@@ -123,6 +123,35 @@ class CohortNodeTest {
     }
 
     @Test
+    void aFullQuotaRefusesWritesWithEtcdsErrorAndTheNodeKeepsServing() {
+        InMemoryNetwork network = InMemoryNetwork.create(1);
+        try (CohortNode node = CohortNode.builder().memberId(1).dataDir(tmp.resolve("quota"))
+                .members(Map.of(1L, "in-memory:1")).transport(TransportFactory.of(network::transport))
+                .tickMs(10).electionTimeoutMs(100).quotaBytes(1 << 20).start()) {
+            byte[] value = new byte[8 * 1024];
+            io.cohort.mvcc.KeyspaceException full = null;
+            int written = 0;
+            for (int i = 0; i < 1_000 && full == null; i++) {
+                try {
+                    node.kv().put(("q/" + i).getBytes(), value);
+                    written++;
+                } catch (io.cohort.mvcc.KeyspaceException e) {
+                    full = e;
+                }
+            }
+            assertThat(full).as("the quota of 1 MiB refuses writes before 8 MiB were written").isNotNull();
+            assertThat(full.code()).isEqualTo(io.cohort.mvcc.ErrorCode.NO_SPACE);
+            assertThat(full.etcdMessage()).isEqualTo("etcdserver: mvcc: database space exceeded");
+            assertThat(written).isPositive();
+            assertThat(node.kv().get(KeyRange.prefix("q/"), GetOptions.defaults().withCountOnly()).count())
+                    .isEqualTo(written);
+            assertThat(node.maintenance().status().dataSizeBytes()).isGreaterThan(1 << 19);
+        } finally {
+            network.close();
+        }
+    }
+
+    @Test
     void theBuilderRejectsBadSettingsWithTheLimit() {
         InMemoryNetwork network = InMemoryNetwork.create(1);
         try {

@@ -79,7 +79,8 @@ class FailureBehaviourTest {
                     .withCauseInstanceOf(CohortException.Overloaded.class)
                     .withMessageContaining("maxPendingRequests");
             CompletableFuture<GetResult> refusedRead = follower.kv().getAsync(KeyRange.key("o/0"), GetOptions.defaults());
-            assertThat(refusedRead).isCompletedExceptionally();
+            assertThat(refusedRead).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                    .withCauseInstanceOf(CohortException.Overloaded.class);
             // Serializable reads take no slot.
             assertThat(follower.kv().get(KeyRange.key("o/0"), GetOptions.serializableRead()).kvs()).isEmpty();
             for (CompletableFuture<PutResult> f : waiting) {

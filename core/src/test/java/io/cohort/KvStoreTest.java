@@ -194,6 +194,44 @@ class KvStoreTest {
     }
 
     @Test
+    void concurrentWritesOnEveryMemberEachGetTheirOwnRevisionAndAllLand() {
+        List<CohortNode> members = cluster.running();
+        List<java.util.concurrent.CompletableFuture<PutResult>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            futures.add(members.get(i % members.size()).kv().putAsync("conc/" + i, "v" + i));
+        }
+        java.util.Set<Long> revisions = new java.util.HashSet<>();
+        for (var f : futures) {
+            revisions.add(f.join().revision());
+        }
+        assertThat(revisions).as("one revision per put").hasSize(300);
+        GetResult all = members.get(2).kv().get(KeyRange.prefix("conc/"));
+        assertThat(all.count()).isEqualTo(300);
+        for (KeyValue kv : all.kvs()) {
+            String i = kv.key().toStringUtf8().substring("conc/".length());
+            assertThat(kv.value().toStringUtf8()).isEqualTo("v" + i);
+            assertThat(revisions).contains(kv.modRevision());
+        }
+    }
+
+    @Test
+    void aLeasedKeyIsDeletedWhenTheLeaseIsRevoked() {
+        CohortNode f = cluster.followers().get(0);
+        Leases.Grant lease = f.leases().grant(java.time.Duration.ofMillis(10_500));
+        assertThat(lease.ttlSeconds()).isEqualTo(11);
+        f.kv().put(Bytes.ofUtf8("lease/k"), Bytes.ofUtf8("v"), PutOptions.defaults().withLease(lease.id()));
+        Leases.Info info = cluster.leader().leases().timeToLive(lease.id(), true);
+        assertThat(info.exists()).isTrue();
+        assertThat(info.keys()).containsExactly(Bytes.ofUtf8("lease/k"));
+        assertThat(f.leases().list().ids()).contains(lease.id());
+        cluster.leader().leases().revoke(lease.id());
+        assertThat(f.kv().get("lease/k").kvs()).isEmpty();
+        assertThat(f.leases().timeToLive(lease.id(), false).exists()).isFalse();
+        assertThatThrownBy(() -> f.leases().revoke(lease.id()))
+                .isInstanceOfSatisfying(KeyspaceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_NOT_FOUND));
+    }
+
+    @Test
     void keyRangePrefixFollowsEtcd() {
         assertThat(KeyRange.prefix("a").rangeEnd().toStringUtf8()).isEqualTo("b");
         assertThat(KeyRange.prefix(Bytes.wrap(new byte[] {'a', (byte) 0xff})).rangeEnd())

@@ -62,13 +62,14 @@ public final class NodeCore implements AutoCloseable {
                 .quotaBytes(s.quotaBytes()).build();
         this.keyspace = Keyspace.open(ksDir, ksConfig);
         RaftNode started = null;
+        ChronicleLogStorage log = null;
         try {
             this.stateMachine = new KeyspaceStateMachine(s.memberId(), keyspace,
                     new SnapshotStore(s.dataDir().resolve("snapshot")));
             stateMachine.recover();
             Membership bootstrap = s.joinExisting() ? Membership.EMPTY : new Membership(s.members().keySet(), Set.of());
             int maxEntryBytes = (int) Math.min(Integer.MAX_VALUE - 1024, 2 * s.maxRequestBytes() + 65_536);
-            ChronicleLogStorage log = ChronicleLogStorage.open(logDir);
+            log = ChronicleLogStorage.open(logDir);
             started = RaftNode.builder(s.memberId())
                     .raft(r -> r.bootstrap(bootstrap).electionTicks(s.electionTicks()).heartbeatTicks(1)
                             .randomSeed(s.memberId() * 31 + System.nanoTime())
@@ -84,6 +85,9 @@ public final class NodeCore implements AutoCloseable {
                     .maxPendingRequests(s.maxPendingRequests() + 1024)
                     .start();
         } catch (Exception | Error e) {
+            if (log != null) {
+                log.close(); // Not started: the Raft node did not take ownership of the log.
+            }
             keyspace.close();
             throw e;
         }

@@ -33,25 +33,12 @@ public final class CohortClusterExtension implements ParameterResolver {
             throw new ParameterResolutionException("a TestCluster parameter needs @CohortCluster on the test method or class");
         }
         int size = spec.size();
+        // JUnit (5.13+) closes AutoCloseable values of the store when the test's context closes.
         return context.getStore(NAMESPACE)
-                .getOrComputeIfAbsent("cluster", k -> new Closing(TestCluster.start(size)), Closing.class).cluster;
+                .getOrComputeIfAbsent("cluster", k -> TestCluster.start(size), TestCluster.class);
     }
 
     private static CohortCluster find(AnnotatedElement e) {
         return e.getAnnotation(CohortCluster.class);
-    }
-
-    /** Closes the cluster when JUnit closes the store. */
-    private static final class Closing implements ExtensionContext.Store.CloseableResource, AutoCloseable {
-        final TestCluster cluster;
-
-        Closing(TestCluster cluster) {
-            this.cluster = cluster;
-        }
-
-        @Override
-        public void close() {
-            cluster.close();
-        }
     }
 }

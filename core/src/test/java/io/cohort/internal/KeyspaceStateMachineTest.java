@@ -96,6 +96,46 @@ class KeyspaceStateMachineTest {
     }
 
     @Test
+    void aKeyspaceBehindItsLatestSnapshotIsRestoredFromItAtStart() {
+        Path snaps = tmp.resolve("snaps");
+        long hash;
+        try (Keyspace ks = open(tmp.resolve("before"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(snaps));
+            sm.apply(List.of(put(1, "x", "1"), put(2, "y", "2"), put(3, "z", "3")));
+            sm.takeSnapshot(new SnapshotMeta(3, 1, new Membership(Set.of(1L), Set.of())));
+            hash = ks.hash(0);
+        }
+        // A keyspace that lost its unsynced writes (here: an empty one) beside the snapshot the log was cut at.
+        try (Keyspace lost = open(tmp.resolve("after-crash"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, lost, new SnapshotStore(snaps));
+            sm.recover();
+            assertThat(lost.appliedIndex()).isEqualTo(3);
+            assertThat(lost.hash(0)).isEqualTo(hash);
+            assertThat(sm.latestSnapshot().meta().index()).isEqualTo(3);
+            // A keyspace already at or past the snapshot is left alone.
+            sm.apply(List.of(put(4, "w", "4")));
+            sm.recover();
+            assertThat(lost.appliedIndex()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aCorruptSnapshotMetaFileIsReportedNotIgnored() throws Exception {
+        Path snaps = tmp.resolve("bad-snaps");
+        try (Keyspace ks = open(tmp.resolve("m"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(snaps));
+            sm.apply(List.of(put(1, "x", "1")));
+            sm.takeSnapshot(new SnapshotMeta(1, 1, new Membership(Set.of(1L), Set.of())));
+        }
+        Path meta = snaps.resolve("snapshot.meta");
+        byte[] b = java.nio.file.Files.readAllBytes(meta);
+        b[6] ^= 1;
+        java.nio.file.Files.write(meta, b);
+        assertThatThrownBy(() -> new SnapshotStore(snaps).latest()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("corrupt").hasMessageContaining("checksum");
+    }
+
+    @Test
     void aCorruptEntryStopsTheNodeInsteadOfBeingSkipped() {
         try (Keyspace ks = open(tmp.resolve("c"))) {
             KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(tmp.resolve("sc")));

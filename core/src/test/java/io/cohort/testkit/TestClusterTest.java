@@ -16,18 +16,19 @@ class TestClusterTest {
 
     @Test
     void startsMembersOnTemporaryDirectoriesAndDeletesThemOnClose() {
-        Path root;
-        try (TestCluster cluster = TestCluster.start(3)) {
-            root = cluster.dataRoot();
+        TestCluster cluster = TestCluster.start(3);
+        Path root = cluster.dataRoot();
+        try {
             assertThat(cluster.nodes()).extracting(CohortNode::memberId).containsExactly(1L, 2L, 3L);
             assertThat(cluster.node(2).memberId()).isEqualTo(2);
             assertThatThrownBy(() -> cluster.node(4)).isInstanceOf(IllegalArgumentException.class);
             CohortNode leader = cluster.awaitLeader();
             assertThat(cluster.followers()).hasSize(2).doesNotContain(leader);
             assertThat(Files.isDirectory(root.resolve("member-1").resolve("keyspace"))).isTrue();
-            cluster.close();
+        } finally {
             cluster.close();
         }
+        cluster.close(); // Idempotent.
         assertThat(root).doesNotExist();
     }
 
@@ -73,9 +74,12 @@ class TestClusterTest {
         }
     }
 
+    private static TestCluster injectedEarlier;
+
     @Test
     @CohortCluster(size = 3)
     void theExtensionInjectsARunningCluster(TestCluster cluster) {
+        checkTheEarlierInjectedClusterWasClosed(cluster);
         assertThat(cluster.nodes()).hasSize(3);
         assertThat(cluster.awaitLeader().kv().put("ext/k", "v").revision()).isPositive();
     }
@@ -83,7 +87,17 @@ class TestClusterTest {
     @Test
     @CohortCluster(size = 1)
     void theExtensionHonoursTheSize(TestCluster cluster) {
+        checkTheEarlierInjectedClusterWasClosed(cluster);
         assertThat(cluster.nodes()).hasSize(1);
         assertThat(cluster.awaitLeader().memberId()).isEqualTo(1);
+    }
+
+    /** Whichever extension test runs second checks that the first one's cluster was closed and deleted. */
+    private static synchronized void checkTheEarlierInjectedClusterWasClosed(TestCluster now) {
+        if (injectedEarlier != null) {
+            assertThat(injectedEarlier.nodes()).allMatch(CohortNode::isClosed);
+            assertThat(injectedEarlier.dataRoot()).doesNotExist();
+        }
+        injectedEarlier = now;
     }
 }

@@ -135,9 +135,9 @@ public class ConformanceReplayTest {
     }
 
     /**
-     * Replays one trace file step by step. By default against a fresh local keyspace; a subclass overrides
-     * {@link #run()} (to set up its target, then {@link #runSteps}) and the request hooks {@link #submit},
-     * {@link #read}, {@link #timeToLive} and {@link #leases}.
+     * Replays one trace file step by step. By default against a fresh local keyspace and watch hub; a subclass
+     * overrides {@link #run()} (to set up its target, then {@link #runSteps}), {@link #skipReason} and the request
+     * hooks {@link #submit}, {@link #read}, {@link #timeToLive} and {@link #leases}.
      */
     public static class Replayer {
         final Path file;
@@ -159,7 +159,7 @@ public class ConformanceReplayTest {
             this.dataDir = dataDir;
         }
 
-        /** Replays the file against a fresh local keyspace. */
+        /** Replays the file against a fresh local keyspace and watch hub. */
         public void run() throws IOException {
             KeyspaceConfig cfg = KeyspaceConfig.builder().quotaBytes(256L << 20).compactionBatchRevisions(7).build();
             listenerPool = java.util.concurrent.Executors.newFixedThreadPool(2);
@@ -224,6 +224,8 @@ public class ConformanceReplayTest {
         protected LeaseList leases() {
             return ks.leaseList();
         }
+
+
 
         String where() {
             return file.getFileName() + " step " + step.path("step").asInt() + " (" + step.path("call").asText()
