@@ -6,6 +6,8 @@ import io.cohort.internal.LeasesImpl;
 import io.cohort.internal.MaintenanceImpl;
 import io.cohort.internal.NodeCore;
 import io.cohort.internal.NodeSettings;
+import io.cohort.internal.WatcherImpl;
+import io.cohort.mvcc.WatchHubConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,6 +35,7 @@ public final class CohortNode implements AutoCloseable {
     private final Cluster cluster;
     private final Maintenance maintenance;
     private final Leases leases;
+    private final Watcher watcher;
 
     private CohortNode(NodeCore core) {
         this.core = core;
@@ -40,6 +43,7 @@ public final class CohortNode implements AutoCloseable {
         this.cluster = new ClusterImpl(core);
         this.maintenance = new MaintenanceImpl(core);
         this.leases = new LeasesImpl(core);
+        this.watcher = new WatcherImpl(core);
     }
 
     /** A builder with production defaults. */
@@ -65,6 +69,11 @@ public final class CohortNode implements AutoCloseable {
     /** Membership and leadership. */
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** Watches on the keyspace this member serves. */
+    public Watcher watcher() {
+        return watcher;
     }
 
     /** Status, hashes, consistency check, defragmentation. */
@@ -103,6 +112,9 @@ public final class CohortNode implements AutoCloseable {
         private long snapshotIntervalEntries = 10_000;
         private int maxPendingRequests = 16_384;
         private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private int maxWatches = WatchHubConfig.defaults().maxWatchers();
+        private int maxWatchLagEvents = WatchHubConfig.defaults().maxPendingEventsPerWatcher();
+        private long watchProgressIntervalMs = WatchHubConfig.defaults().progressIntervalMs();
 
         private Builder() {
         }
@@ -199,6 +211,27 @@ public final class CohortNode implements AutoCloseable {
             return this;
         }
 
+        /** Most watches open at once on this member (default 100,000). */
+        public Builder maxWatches(int v) {
+            maxWatches = v;
+            return this;
+        }
+
+        /**
+         * How many events a watch's listener may fall behind before the watch is cancelled as a slow consumer, with
+         * the revision to resume from (default 10,000).
+         */
+        public Builder maxWatchLagEvents(int v) {
+            maxWatchLagEvents = v;
+            return this;
+        }
+
+        /** The period of progress notifications for watches that ask for them (default 10 minutes, as etcd). */
+        public Builder watchProgressIntervalMs(long v) {
+            watchProgressIntervalMs = v;
+            return this;
+        }
+
         /** Validates the settings, opens the data directory and starts the node. */
         public CohortNode start() {
             require(memberId > 0, "memberId must be > 0, was " + memberId);
@@ -220,10 +253,15 @@ public final class CohortNode implements AutoCloseable {
             require(snapshotIntervalEntries >= 0, "snapshotIntervalEntries must be >= 0");
             require(maxPendingRequests >= 1 && maxPendingRequests <= 1 << 20,
                     "maxPendingRequests must be in [1, 2^20], was " + maxPendingRequests);
+            require(maxWatches >= 1, "maxWatches must be >= 1, was " + maxWatches);
+            require(maxWatchLagEvents >= 1, "maxWatchLagEvents must be >= 1, was " + maxWatchLagEvents);
+            require(watchProgressIntervalMs >= 1, "watchProgressIntervalMs must be >= 1, was " + watchProgressIntervalMs);
+            WatchHubConfig watchConfig = WatchHubConfig.defaults().withMaxWatchers(maxWatches)
+                    .withMaxPendingEventsPerWatcher(maxWatchLagEvents).withProgressIntervalMs(watchProgressIntervalMs);
             int electionTicks = (int) Math.min(Integer.MAX_VALUE, electionTimeoutMs / tickMs);
             NodeSettings s = new NodeSettings(memberId, dataDir, Map.copyOf(members), joinExisting, transport, tickMs,
                     electionTicks, requestTimeoutMs, maxRequestBytes, quotaBytes, snapshotIntervalEntries,
-                    maxPendingRequests, callbackExecutor);
+                    maxPendingRequests, callbackExecutor, watchConfig);
             return new CohortNode(NodeCore.start(s));
         }
 

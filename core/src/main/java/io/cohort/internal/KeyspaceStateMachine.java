@@ -4,6 +4,7 @@ import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceException;
+import io.cohort.mvcc.WatchHub;
 import io.cohort.raft.Entry;
 import io.cohort.raft.Snapshot;
 import io.cohort.raft.SnapshotMeta;
@@ -26,15 +27,17 @@ public final class KeyspaceStateMachine implements StateMachine {
 
     private final long memberId;
     private final Keyspace keyspace;
+    private final WatchHub watchHub;
     private final SnapshotStore snapshots;
     private final Object writerLock = new Object();
     private volatile long lastWriteNs = System.nanoTime();
     private volatile HashCheck divergence;
 
-    /** Applies to {@code keyspace} for member {@code memberId}. */
-    public KeyspaceStateMachine(long memberId, Keyspace keyspace, SnapshotStore snapshots) {
+    /** Applies to {@code keyspace} for member {@code memberId}, publishing every batch's events to {@code watchHub}. */
+    public KeyspaceStateMachine(long memberId, Keyspace keyspace, WatchHub watchHub, SnapshotStore snapshots) {
         this.memberId = memberId;
         this.keyspace = keyspace;
+        this.watchHub = watchHub;
         this.snapshots = snapshots;
     }
 
@@ -59,6 +62,9 @@ public final class KeyspaceStateMachine implements StateMachine {
         synchronized (writerLock) {
             applied = writes.isEmpty() ? List.of() : keyspace.apply(writes);
             lastWriteNs = System.nanoTime();
+            if (!applied.isEmpty()) {
+                watchHub.publish(applied); // In apply order, before the next batch.
+            }
         }
         assert applied.size() == writes.size() : "one result per command";
         List<Object> results = new ArrayList<>(n);
@@ -125,6 +131,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             keyspace.restoreSnapshot(tmp);
             held = keyspace.appliedIndex();
             lastWriteNs = System.nanoTime();
+            watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
         }
         snapshots.publish(tmp, snapshot.meta(), held);
         LOG.info("member {} restored a snapshot at index {} (keyspace index {})", memberId, snapshot.meta().index(), held);
@@ -153,6 +160,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             synchronized (writerLock) {
                 keyspace.restoreSnapshot(tmp);
                 keyspace.sync();
+                watchHub.restored();
             }
             try {
                 java.nio.file.Files.deleteIfExists(tmp);

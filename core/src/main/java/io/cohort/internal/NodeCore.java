@@ -9,6 +9,7 @@ import io.cohort.mvcc.JvmFlags;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
 import io.cohort.mvcc.Response;
+import io.cohort.mvcc.WatchHub;
 import io.cohort.mvcc.WriteRequest;
 import io.cohort.raft.Applied;
 import io.cohort.raft.Membership;
@@ -42,6 +43,7 @@ public final class NodeCore implements AutoCloseable {
     private final NodeSettings settings;
     private final Keyspace keyspace;
     private final KeyspaceStateMachine stateMachine;
+    private final WatchHub watchHub;
     private final RaftNode raft;
     private final Thread compactor;
     private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -61,10 +63,11 @@ public final class NodeCore implements AutoCloseable {
         KeyspaceConfig ksConfig = KeyspaceConfig.builder().maxRequestBytes(s.maxRequestBytes())
                 .quotaBytes(s.quotaBytes()).build();
         this.keyspace = Keyspace.open(ksDir, ksConfig);
+        this.watchHub = WatchHub.start(keyspace, s.watchHubConfig(), "cohort-watch-" + s.memberId());
         RaftNode started = null;
         ChronicleLogStorage log = null;
         try {
-            this.stateMachine = new KeyspaceStateMachine(s.memberId(), keyspace,
+            this.stateMachine = new KeyspaceStateMachine(s.memberId(), keyspace, watchHub,
                     new SnapshotStore(s.dataDir().resolve("snapshot")));
             stateMachine.recover();
             Membership bootstrap = s.joinExisting() ? Membership.EMPTY : new Membership(s.members().keySet(), Set.of());
@@ -88,6 +91,7 @@ public final class NodeCore implements AutoCloseable {
             if (log != null) {
                 log.close(); // Not started: the Raft node did not take ownership of the log.
             }
+            watchHub.close();
             keyspace.close();
             throw e;
         }
@@ -259,6 +263,11 @@ public final class NodeCore implements AutoCloseable {
         return raft.status();
     }
 
+    /** The watch hub fed by the state machine. */
+    public WatchHub watchHub() {
+        return watchHub;
+    }
+
     /** The state machine. */
     public KeyspaceStateMachine stateMachine() {
         return stateMachine;
@@ -321,6 +330,7 @@ public final class NodeCore implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            watchHub.close(); // Every watch gets its cancellation before the keyspace goes.
             keyspaceGuard.writeLock().lock();
             try {
                 keyspace.close();

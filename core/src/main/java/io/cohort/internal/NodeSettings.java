@@ -1,6 +1,7 @@
 package io.cohort.internal;
 
 import io.cohort.TransportFactory;
+import io.cohort.mvcc.WatchHubConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -21,9 +22,10 @@ import java.util.concurrent.Executor;
  * @param snapshotIntervalEntries applied entries between Raft snapshots (0: never)
  * @param maxPendingRequests the most requests in flight on this member
  * @param callbackExecutor where futures complete
+ * @param watchHubConfig the bounds of watches (how many, how far a listener may fall behind)
  */
 public record NodeSettings(long memberId, Path dataDir, Map<Long, String> members, boolean joinExisting,
                            TransportFactory transport, long tickMs, int electionTicks, long requestTimeoutMs,
                            long maxRequestBytes, long quotaBytes, long snapshotIntervalEntries, int maxPendingRequests,
-                           Executor callbackExecutor) {
+                           Executor callbackExecutor, WatchHubConfig watchHubConfig) {
 }

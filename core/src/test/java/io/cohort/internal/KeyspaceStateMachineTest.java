@@ -11,6 +11,8 @@ import io.cohort.mvcc.KeyspaceConfig;
 import io.cohort.mvcc.PutRequest;
 import io.cohort.mvcc.PutResponse;
 import io.cohort.mvcc.RangeRequest;
+import io.cohort.mvcc.WatchHub;
+import io.cohort.mvcc.WatchHubConfig;
 import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Membership;
@@ -25,6 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The state machine adapter alone: batches, per-entry results, consistency checks, snapshots. */
 class KeyspaceStateMachineTest {
+    private final List<WatchHub> hubs = new ArrayList<>();
+
+    /** A watch hub over {@code ks}, closed after the test. */
+    private WatchHub hub(Keyspace ks) {
+        WatchHub h = WatchHub.start(ks, WatchHubConfig.defaults(), "test-watch");
+        hubs.add(h);
+        return h;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeHubs() {
+        hubs.forEach(WatchHub::close);
+    }
+
     @TempDir
     Path tmp;
 
@@ -40,7 +56,7 @@ class KeyspaceStateMachineTest {
     @Test
     void aBatchIsAppliedWithOneResultPerEntryInOrder() {
         try (Keyspace ks = open(tmp.resolve("a"))) {
-            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(tmp.resolve("snap-a")));
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(tmp.resolve("snap-a")));
             List<Entry> batch = new ArrayList<>();
             batch.add(put(1, "a", "1"));
             batch.add(put(2, "", "empty key fails alone"));
@@ -62,8 +78,8 @@ class KeyspaceStateMachineTest {
     @Test
     void aConsistencyCheckFlagsAMemberWhoseKeyspaceDiffers() {
         try (Keyspace good = open(tmp.resolve("good")); Keyspace bad = open(tmp.resolve("bad"))) {
-            KeyspaceStateMachine goodSm = new KeyspaceStateMachine(1, good, new SnapshotStore(tmp.resolve("sg")));
-            KeyspaceStateMachine badSm = new KeyspaceStateMachine(2, bad, new SnapshotStore(tmp.resolve("sb")));
+            KeyspaceStateMachine goodSm = new KeyspaceStateMachine(1, good, hub(good), new SnapshotStore(tmp.resolve("sg")));
+            KeyspaceStateMachine badSm = new KeyspaceStateMachine(2, bad, hub(bad), new SnapshotStore(tmp.resolve("sb")));
             goodSm.apply(List.of(put(1, "k", "v")));
             badSm.apply(List.of(put(1, "k", "DIFFERENT")));
             byte[] check = NodeCommand.hashCheck(2, good.compactedRevision(), good.hash(2));
@@ -80,8 +96,8 @@ class KeyspaceStateMachineTest {
     @Test
     void aSnapshotTakenOnOneMemberRestoresOnAnother() {
         try (Keyspace source = open(tmp.resolve("src")); Keyspace target = open(tmp.resolve("dst"))) {
-            KeyspaceStateMachine a = new KeyspaceStateMachine(1, source, new SnapshotStore(tmp.resolve("sa")));
-            KeyspaceStateMachine b = new KeyspaceStateMachine(2, target, new SnapshotStore(tmp.resolve("sb")));
+            KeyspaceStateMachine a = new KeyspaceStateMachine(1, source, hub(source), new SnapshotStore(tmp.resolve("sa")));
+            KeyspaceStateMachine b = new KeyspaceStateMachine(2, target, hub(target), new SnapshotStore(tmp.resolve("sb")));
             a.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
             b.apply(List.of(put(1, "other", "state")));
             SnapshotMeta meta = new SnapshotMeta(2, 1, new Membership(Set.of(1L, 2L, 3L), Set.of()));
@@ -138,7 +154,7 @@ class KeyspaceStateMachineTest {
     @Test
     void aCorruptEntryStopsTheNodeInsteadOfBeingSkipped() {
         try (Keyspace ks = open(tmp.resolve("c"))) {
-            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(tmp.resolve("sc")));
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(tmp.resolve("sc")));
             assertThatThrownBy(() -> sm.apply(List.of(new Entry(1, 1, EntryType.COMMAND, new byte[] {9, 1, 2}))))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("entry 1");
             assertThatThrownBy(() -> sm.apply(List.of(new Entry(1, 1, EntryType.COMMAND, new byte[] {1, (byte) 0xEE}))))

@@ -89,11 +89,16 @@ public class ConformanceReplayTest {
     }
 
     /** Collects one watch's messages as the real {@link WatchHub} delivers them. */
-    static final class CollectedWatch implements WatchListener {
+    public static final class CollectedWatch implements WatchListener {
         final List<Event> events = new ArrayList<>();
         final java.util.concurrent.BlockingQueue<WatchResponse> marks = new java.util.concurrent.LinkedBlockingQueue<>();
         long watchId;
         volatile WatchResponse cancellation;
+
+        /** The ID of the watch feeding this collector. */
+        public long watchId() {
+            return watchId;
+        }
 
         @Override
         public synchronized void onResponse(WatchResponse r) {
@@ -108,14 +113,15 @@ public class ConformanceReplayTest {
         }
 
         /** Waits until every event up to {@code revision} was delivered (a progress mark), or the watch ended. */
-        void awaitDelivered(WatchHub hub, long revision, String where) {
+        void awaitDelivered(Replayer replayer, long revision, String where) {
             if (cancellation != null) {
                 return;
             }
             // A watch still catching up answers with the revision it has reached so far: ask again until done.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() - deadline < 0) {
-                boolean open = hub.requestProgress(watchId); // False once cancelled: the cancellation is on its way.
+                // False once cancelled: the cancellation is on its way.
+                boolean open = replayer.requestProgress(this);
                 WatchResponse r;
                 try {
                     r = marks.poll(1, java.util.concurrent.TimeUnit.SECONDS);
@@ -145,7 +151,13 @@ public class ConformanceReplayTest {
         final Map<String, Long> bindings = new HashMap<>();
         final Map<String, CollectedWatch> watches = new LinkedHashMap<>();
         WatchHub hub;
-        java.util.concurrent.ExecutorService listenerPool;
+        /** Where watch listeners run; shut down at the end of {@link #runSteps}. */
+        private final java.util.concurrent.ExecutorService listenerPool = java.util.concurrent.Executors
+                .newFixedThreadPool(2, r -> {
+                    Thread t = new Thread(r, "conformance-watch-listener");
+                    t.setDaemon(true);
+                    return t;
+                });
         int nextBinding = 1;
         long index;
         Keyspace ks;
@@ -162,19 +174,29 @@ public class ConformanceReplayTest {
         /** Replays the file against a fresh local keyspace and watch hub. */
         public void run() throws IOException {
             KeyspaceConfig cfg = KeyspaceConfig.builder().quotaBytes(256L << 20).compactionBatchRevisions(7).build();
-            listenerPool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try (Keyspace k = Keyspace.open(dataDir, cfg);
                  WatchHub h = WatchHub.start(k, WatchHubConfig.defaults(), "conformance-watch")) {
                 ks = k;
                 hub = h;
                 runSteps();
-            } finally {
-                listenerPool.shutdown();
             }
         }
 
         /** Replays every step of the file against the target set up by {@link #run()}. */
         protected final void runSteps() throws IOException {
+            try {
+                replaySteps();
+            } finally {
+                listenerPool.shutdownNow();
+            }
+        }
+
+        /** The executor watch listeners run on. */
+        protected final java.util.concurrent.Executor listenerPool() {
+            return listenerPool;
+        }
+
+        private void replaySteps() throws IOException {
             List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
             for (String line : lines.subList(1, lines.size())) {
                 if (line.isBlank()) {
@@ -343,21 +365,36 @@ public class ConformanceReplayTest {
             CollectedWatch w = new CollectedWatch();
             WatchCreated created;
             synchronized (w) {
-                created = hub.watch(r, listenerPool, w);
+                created = openWatch(r, w);
                 w.watchId = created.watchId();
             }
             // The recorder waited for etcd's creation response, by which time etcd's catch-up had run: wait until
             // this watch has delivered everything up to now (a progress mark), so later compactions find it synced.
-            w.awaitDelivered(hub, created.revision(), where());
+            w.awaitDelivered(this, created.revision(), where());
             watches.put(step.path("watch").asText(), w);
             ObjectNode o = header(created.revision());
             o.put("created", true);
             return o;
         }
 
+        /** Opens a watch whose messages go to {@code listener}; the default target uses the local watch hub. */
+        protected WatchCreated openWatch(WatchRequest r, CollectedWatch listener) {
+            return hub.watch(r, listenerPool, listener);
+        }
+
+        /** Asks for a progress notification on a watch opened by {@link #openWatch}; false if it has ended. */
+        protected boolean requestProgress(CollectedWatch w) {
+            return hub.requestProgress(w.watchId);
+        }
+
+        /** The target's current revision (every acknowledged write is at or below it). */
+        protected long currentRevision() {
+            return ks.currentRevision();
+        }
+
         ObjectNode watchCollect(CollectedWatch w) {
             assertThat(w).as(where()).isNotNull();
-            w.awaitDelivered(hub, ks.currentRevision(), where());
+            w.awaitDelivered(this, currentRevision(), where());
             ObjectNode o = F.objectNode();
             ArrayNode evs = o.putArray("events");
             for (Event e : w.events()) {
