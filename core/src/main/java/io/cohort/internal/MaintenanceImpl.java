@@ -18,9 +18,14 @@ public final class MaintenanceImpl implements Maintenance {
     @Override
     public MemberStatus status() {
         NodeStatus s = node.status();
-        return node.guarded(ks -> new MemberStatus(s.memberId(), s.leaderId(), s.isLeader(), s.term(),
-                s.commitIndex(), ks.appliedIndex(), ks.currentRevision(), ks.compactedRevision(), ks.usedBytes(),
-                node.stateMachine().divergence() != null));
+        return node.guarded(ks -> {
+            long applied = ks.appliedIndex();
+            // The Raft status is published after each step, the keyspace moves at apply: the keyspace may be a
+            // step ahead of the published commit index, and whatever is applied is committed.
+            return new MemberStatus(s.memberId(), s.leaderId(), s.isLeader(), s.term(),
+                    Math.max(s.commitIndex(), applied), applied, ks.currentRevision(), ks.compactedRevision(),
+                    ks.usedBytes(), node.stateMachine().divergence() != null);
+        });
     }
 
     @Override

@@ -116,14 +116,14 @@ class KeyspaceStateMachineTest {
         Path snaps = tmp.resolve("snaps");
         long hash;
         try (Keyspace ks = open(tmp.resolve("before"))) {
-            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(snaps));
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
             sm.apply(List.of(put(1, "x", "1"), put(2, "y", "2"), put(3, "z", "3")));
             sm.takeSnapshot(new SnapshotMeta(3, 1, new Membership(Set.of(1L), Set.of())));
             hash = ks.hash(0);
         }
         // A keyspace that lost its unsynced writes (here: an empty one) beside the snapshot the log was cut at.
         try (Keyspace lost = open(tmp.resolve("after-crash"))) {
-            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, lost, new SnapshotStore(snaps));
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, lost, hub(lost), new SnapshotStore(snaps));
             sm.recover();
             assertThat(lost.appliedIndex()).isEqualTo(3);
             assertThat(lost.hash(0)).isEqualTo(hash);
@@ -139,7 +139,7 @@ class KeyspaceStateMachineTest {
     void aCorruptSnapshotMetaFileIsReportedNotIgnored() throws Exception {
         Path snaps = tmp.resolve("bad-snaps");
         try (Keyspace ks = open(tmp.resolve("m"))) {
-            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, new SnapshotStore(snaps));
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
             sm.apply(List.of(put(1, "x", "1")));
             sm.takeSnapshot(new SnapshotMeta(1, 1, new Membership(Set.of(1L), Set.of())));
         }
