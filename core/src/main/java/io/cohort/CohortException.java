@@ -60,4 +60,14 @@ public abstract class CohortException extends RuntimeException {
             super(message, cause);
         }
     }
+
+    /** A lease kept alive in the background was lost: no keep-alive succeeded within its TTL. */
+    public static final class LeaseLost extends CohortException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with the reason. */
+        public LeaseLost(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }

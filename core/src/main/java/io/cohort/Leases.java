@@ -6,11 +6,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Leases, as etcd's: a key put with a lease is deleted when the lease is revoked.
+ * Leases, as etcd's: a key put with a lease is deleted when the lease is revoked or expires.
  *
- * <p><b>Not yet:</b> leases do not expire on their own and there is no keep-alive in this version (TTL counting
- * by the leader and expiry through Raft are a later issue); a lease lives until {@link #revokeAsync revoked}.
- * The TTLs are recorded and reported as etcd does.
+ * <p>Only the leader counts TTLs. A lease nobody keeps alive expires after its TTL (plus at most an election
+ * timeout if the leader changes meanwhile) and is revoked through Raft, deleting its keys at one revision. A
+ * keep-alive sent to the leader renews the lease in memory once the leader has confirmed it still leads; one sent to
+ * another member travels through the Raft log and renews the lease when the leader applies it. Remaining TTLs of
+ * long leases are checkpointed through Raft, so a new leader neither expires a lease early nor resets it to full.
+ * The remaining TTL reported by {@link #timeToLiveAsync} is exact on the leader and an estimate elsewhere.
  */
 public interface Leases {
 
@@ -30,6 +33,39 @@ public interface Leases {
 
     /** The leases that exist. */
     CompletableFuture<Listing> listAsync();
+
+    /**
+     * Renews lease {@code id} once; completes with its granted TTL in seconds, or fails with the keyspace's
+     * {@link io.cohort.mvcc.LeaseNotFoundException} if it does not exist (any more).
+     */
+    CompletableFuture<Long> keepAliveOnceAsync(long id);
+
+    /**
+     * Keeps lease {@code id} alive in the background (a keep-alive every third of its TTL) until the handle is
+     * closed; {@link KeepAlive#lost()} completes if the lease is gone or could not be renewed within its TTL.
+     */
+    KeepAlive keepAlive(long id);
+
+    /** Renews a lease once and waits; returns its granted TTL. */
+    default long keepAliveOnce(long id) {
+        return Await.result(keepAliveOnceAsync(id));
+    }
+
+    /** A lease kept alive in the background. Closing it stops the keep-alives (the lease then expires). */
+    interface KeepAlive extends AutoCloseable {
+        /** The lease. */
+        long leaseId();
+
+        /**
+         * Completes (exceptionally, with the reason) when the lease is lost: it no longer exists, or no keep-alive
+         * succeeded within its TTL. Never completes while the lease is kept alive, nor after {@link #close()}.
+         */
+        CompletableFuture<Void> lost();
+
+        /** Stops keeping the lease alive. Idempotent. */
+        @Override
+        void close();
+    }
 
     /** Grants a lease of {@code ttl} (whole seconds, rounded up) and waits. */
     default Grant grant(java.time.Duration ttl) {

@@ -4,6 +4,11 @@ import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceException;
+import io.cohort.mvcc.LeaseCheckpointRequest;
+import io.cohort.mvcc.LeaseGrantResponse;
+import io.cohort.mvcc.LeaseRevokeRequest;
+import io.cohort.mvcc.Lessor;
+import io.cohort.mvcc.WriteRequest;
 import io.cohort.mvcc.WatchHub;
 import io.cohort.raft.Entry;
 import io.cohort.raft.Snapshot;
@@ -28,6 +33,7 @@ public final class KeyspaceStateMachine implements StateMachine {
     private final long memberId;
     private final Keyspace keyspace;
     private final WatchHub watchHub;
+    private final Lessor lessor;
     private final SnapshotStore snapshots;
     private final Object writerLock = new Object();
     private volatile long lastWriteNs = System.nanoTime();
@@ -35,9 +41,21 @@ public final class KeyspaceStateMachine implements StateMachine {
 
     /** Applies to {@code keyspace} for member {@code memberId}, publishing every batch's events to {@code watchHub}. */
     public KeyspaceStateMachine(long memberId, Keyspace keyspace, WatchHub watchHub, SnapshotStore snapshots) {
+        this(memberId, keyspace, watchHub, new Lessor(LeaseDriver.DEFAULT_CHECKPOINT_INTERVAL_MS,
+                LeaseDriver.DEFAULT_REVOKE_RETRY_MS), snapshots);
+    }
+
+    /**
+     * Applies to {@code keyspace} for member {@code memberId}, publishing every batch's events to {@code watchHub}
+     * and keeping {@code lessor} in step with the leases applied.
+     */
+    public KeyspaceStateMachine(long memberId, Keyspace keyspace, WatchHub watchHub, Lessor lessor,
+                                SnapshotStore snapshots) {
         this.memberId = memberId;
         this.keyspace = keyspace;
         this.watchHub = watchHub;
+        this.lessor = lessor;
+        lessor.load(keyspace.leaseInfos());
         this.snapshots = snapshots;
     }
 
@@ -67,12 +85,55 @@ public final class KeyspaceStateMachine implements StateMachine {
             }
         }
         assert applied.size() == writes.size() : "one result per command";
+        long nowMs = LeaseDriver.nowMs();
         List<Object> results = new ArrayList<>(n);
         int w = 0;
-        for (int i = 0; i < n; i++) {
-            results.add(kinds[i] == NodeCommand.WRITE ? applied.get(w++) : check(committed.get(i).data()));
+        for (int i = 0; i < n; i++) { // In log order: a keep-alive sees exactly the leases before it.
+            byte[] data = committed.get(i).data();
+            if (kinds[i] == NodeCommand.WRITE) {
+                ApplyResult r = applied.get(w);
+                trackLeases(writes.get(w).request(), r, nowMs);
+                results.add(r);
+                w++;
+            } else if (kinds[i] == NodeCommand.KEEP_ALIVE) {
+                results.add(keepAlive(NodeCommand.keepAliveLease(data), nowMs));
+            } else {
+                results.add(check(data));
+            }
         }
         return results;
+    }
+
+    /** Keeps the lease clock in step with an applied lease grant, revoke or checkpoint. */
+    private void trackLeases(WriteRequest request, ApplyResult result, long nowMs) {
+        if (result.status() != ApplyResult.Status.APPLIED) {
+            return;
+        }
+        if (result.response() instanceof LeaseGrantResponse g) {
+            lessor.granted(g.id(), g.ttlSeconds(), nowMs);
+        } else if (request instanceof LeaseRevokeRequest r) {
+            lessor.revoked(r.id());
+        } else if (request instanceof LeaseCheckpointRequest c) {
+            for (LeaseCheckpointRequest.Checkpoint cp : c.checkpoints()) {
+                lessor.checkpointed(cp.id(), cp.remainingTtlSeconds());
+            }
+        }
+    }
+
+    /**
+     * A keep-alive that came through the log: the leader renews the lease when it applies it (the only clock that
+     * counts); every member answers with the granted TTL, or -1 if the lease does not exist at this point of the log.
+     */
+    private Long keepAlive(long leaseId, long nowMs) {
+        if (lessor.isPrimary()) {
+            return lessor.renew(leaseId, nowMs);
+        }
+        return lessor.grantedTtlSeconds(leaseId);
+    }
+
+    /** The lease clock kept in step by this state machine. */
+    public Lessor lessor() {
+        return lessor;
     }
 
     private HashCheck check(byte[] entry) {
@@ -132,6 +193,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             held = keyspace.appliedIndex();
             lastWriteNs = System.nanoTime();
             watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
+            lessor.load(keyspace.leaseInfos()); // The lease driver promotes it again if this member leads.
         }
         snapshots.publish(tmp, snapshot.meta(), held);
         LOG.info("member {} restored a snapshot at index {} (keyspace index {})", memberId, snapshot.meta().index(), held);
@@ -161,6 +223,7 @@ public final class KeyspaceStateMachine implements StateMachine {
                 keyspace.restoreSnapshot(tmp);
                 keyspace.sync();
                 watchHub.restored();
+                lessor.load(keyspace.leaseInfos());
             }
             try {
                 java.nio.file.Files.deleteIfExists(tmp);

@@ -15,6 +15,9 @@ public final class NodeCommand {
     /** A consistency check follows: revision, compacted revision, hash (8 bytes each, big-endian). */
     public static final byte HASH_CHECK = 2;
     private static final int HASH_CHECK_BYTES = 1 + 3 * 8;
+    /** A lease keep-alive sent through the log by a member that is not the leader: the lease ID (8 bytes). */
+    public static final byte KEEP_ALIVE = 3;
+    private static final int KEEP_ALIVE_BYTES = 1 + 8;
 
     private NodeCommand() {
     }
@@ -34,10 +37,21 @@ public final class NodeCommand {
                 .putLong(hash).array();
     }
 
+    /** The entry for a keep-alive of lease {@code leaseId}. */
+    public static byte[] keepAlive(long leaseId) {
+        return ByteBuffer.allocate(KEEP_ALIVE_BYTES).put(KEEP_ALIVE).putLong(leaseId).array();
+    }
+
+    /** The lease ID of a {@link #KEEP_ALIVE} entry. */
+    public static long keepAliveLease(byte[] entry) {
+        return ByteBuffer.wrap(entry, 1, 8).getLong();
+    }
+
     /** The kind byte of {@code entry}; throws if the entry is empty or of an unknown kind (corrupt log). */
     public static byte kind(long index, byte[] entry) {
-        if (entry.length == 0 || (entry[0] != WRITE && entry[0] != HASH_CHECK)
-                || (entry[0] == HASH_CHECK && entry.length != HASH_CHECK_BYTES)) {
+        if (entry.length == 0 || (entry[0] != WRITE && entry[0] != HASH_CHECK && entry[0] != KEEP_ALIVE)
+                || (entry[0] == HASH_CHECK && entry.length != HASH_CHECK_BYTES)
+                || (entry[0] == KEEP_ALIVE && entry.length != KEEP_ALIVE_BYTES)) {
             throw new IllegalStateException("committed Raft entry " + index + " is not a Cohort command ("
                     + entry.length + " bytes, kind " + (entry.length == 0 ? "none" : entry[0]) + ")");
         }

@@ -8,6 +8,7 @@ import io.cohort.mvcc.InvalidRequestException;
 import io.cohort.mvcc.JvmFlags;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.Lessor;
 import io.cohort.mvcc.Response;
 import io.cohort.mvcc.WatchHub;
 import io.cohort.mvcc.WriteRequest;
@@ -44,6 +45,10 @@ public final class NodeCore implements AutoCloseable {
     private final Keyspace keyspace;
     private final KeyspaceStateMachine stateMachine;
     private final WatchHub watchHub;
+    private final Lessor lessor;
+    private final LeaseDriver leaseDriver;
+    /** Runs background keep-alives (one daemon thread; the work per tick is a non-blocking send). */
+    private final java.util.concurrent.ScheduledExecutorService scheduler;
     private final RaftNode raft;
     private final Thread compactor;
     private final Map<Long, String> addresses = new ConcurrentHashMap<>();
@@ -67,7 +72,8 @@ public final class NodeCore implements AutoCloseable {
         RaftNode started = null;
         ChronicleLogStorage log = null;
         try {
-            this.stateMachine = new KeyspaceStateMachine(s.memberId(), keyspace, watchHub,
+            this.lessor = new Lessor(s.leaseCheckpointIntervalMs(), LeaseDriver.DEFAULT_REVOKE_RETRY_MS);
+            this.stateMachine = new KeyspaceStateMachine(s.memberId(), keyspace, watchHub, lessor,
                     new SnapshotStore(s.dataDir().resolve("snapshot")));
             stateMachine.recover();
             Membership bootstrap = s.joinExisting() ? Membership.EMPTY : new Membership(s.members().keySet(), Set.of());
@@ -96,6 +102,13 @@ public final class NodeCore implements AutoCloseable {
             throw e;
         }
         this.raft = started;
+        this.leaseDriver = new LeaseDriver(this, lessor, s.tickMs(), s.tickMs() * s.electionTicks());
+        leaseDriver.start();
+        this.scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cohort-keepalive-" + s.memberId());
+            t.setDaemon(true);
+            return t;
+        });
         this.compactor = new Thread(this::compactWhenIdle, "cohort-compactor-" + s.memberId());
         compactor.setDaemon(true);
         compactor.start();
@@ -268,6 +281,36 @@ public final class NodeCore implements AutoCloseable {
         return watchHub;
     }
 
+    /** The scheduler of background keep-alives. */
+    public java.util.concurrent.ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    /** The lease clock (counting only while this member leads). */
+    public Lessor lessor() {
+        return lessor;
+    }
+
+    /**
+     * Sends a keep-alive of lease {@code id} through the log (from a member that is not the leader): the leader renews
+     * it when it applies the entry. Completes with the granted TTL, or -1 if the lease does not exist.
+     */
+    public CompletableFuture<Long> keepAliveThroughLog(long id) {
+        CompletableFuture<Long> out = new CompletableFuture<>();
+        if (!admit(out)) {
+            return out;
+        }
+        raft.propose(NodeCommand.keepAlive(id)).whenComplete((Applied applied, Throwable err) -> {
+            inFlight.decrementAndGet();
+            if (err != null) {
+                out.completeExceptionally(Errors.map(err, true));
+            } else {
+                out.complete((Long) applied.result());
+            }
+        });
+        return out;
+    }
+
     /** The state machine. */
     public KeyspaceStateMachine stateMachine() {
         return stateMachine;
@@ -322,6 +365,8 @@ public final class NodeCore implements AutoCloseable {
             closed = true;
         }
         try {
+            scheduler.shutdownNow();
+            leaseDriver.close();
             raft.close();
         } finally {
             compactor.interrupt();

@@ -23,9 +23,11 @@ import java.util.concurrent.Executor;
  * @param maxPendingRequests the most requests in flight on this member
  * @param callbackExecutor where futures complete
  * @param watchHubConfig the bounds of watches (how many, how far a listener may fall behind)
+ * @param leaseCheckpointIntervalMs how often the leader records the remaining TTL of longer leases through Raft
  */
 public record NodeSettings(long memberId, Path dataDir, Map<Long, String> members, boolean joinExisting,
                            TransportFactory transport, long tickMs, int electionTicks, long requestTimeoutMs,
                            long maxRequestBytes, long quotaBytes, long snapshotIntervalEntries, int maxPendingRequests,
-                           Executor callbackExecutor, WatchHubConfig watchHubConfig) {
+                           Executor callbackExecutor, WatchHubConfig watchHubConfig,
+                           long leaseCheckpointIntervalMs) {
 }

@@ -255,6 +255,17 @@ public final class Lessor {
         }
     }
 
+    /** The granted TTL of lease {@code id} in seconds, or -1 if it does not exist (any node knows this). */
+    public long grantedTtlSeconds(long id) {
+        lock.lock();
+        try {
+            Lease l = leases.get(id);
+            return l == null ? -1 : l.grantedTtlSeconds;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The number of leases known. */
     public int size() {
         lock.lock();
