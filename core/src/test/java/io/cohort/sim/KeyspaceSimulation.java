@@ -311,6 +311,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         PendingOp op = new PendingOp(++opSeq, client, n.id, n.epoch, now, input);
         clientBusy[client] = true;
+        log("client " + client + " -> node " + n.id + ": " + input);
         if (input instanceof Get) {
             if (bug == PlantedBug.LEADER_LOCAL_READS && n.core.role() == Role.LEADER) {
                 // The deliberate bug: a leader trusts that it still is one and that it applied everything.
@@ -357,6 +358,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     private void complete(PendingOp op, Output output) {
         opsOk++;
+        log("client " + op.client() + " <- node " + op.nodeId() + ": " + op.input() + " = " + output);
         history.add(Operation.completed(op.client(), op.callTime(), now, op.input(), output));
         if (output.value() != null) {
             lastSeen.put(op.input().key(), output.value());
@@ -368,6 +370,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     /** The client timed out or lost its connection: the operation may or may not take effect. */
     private void giveUp(PendingOp op) {
         opsUnknown++;
+        log("client " + op.client() + " gave up on node " + op.nodeId() + ": " + op.input());
         if (op.input() instanceof Get) {
             pendingReads.remove(op.id()); // a read with no answer constrains nothing
         } else {
@@ -381,6 +384,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     /** The node refused the operation: it never takes effect, so it is left out of the history. */
     private void failedDefinitely(PendingOp op) {
         opsFailed++;
+        log("client " + op.client() + " refused by node " + op.nodeId() + ": " + op.input());
         clientBusy[op.client()] = false;
         nextStep(op.client());
     }
