@@ -57,6 +57,11 @@ public final class Keyspace implements AutoCloseable {
         return engine.leaseTimeToLive(id, withKeys);
     }
 
+    /** Every lease with its granted TTL and last checkpointed remaining TTL (what a lease clock starts from). */
+    public List<LeaseInfo> leaseInfos() {
+        return engine.leaseInfos();
+    }
+
     /** The leases that exist. */
     public LeaseList leaseList() {
         return engine.leaseList();

@@ -2,5 +2,6 @@ package io.cohort.mvcc;
 
 /** A request that is applied as a command (it may change the keyspace or the leases). */
 public sealed interface WriteRequest
-        permits PutRequest, DeleteRangeRequest, TxnRequest, CompactRequest, LeaseGrantRequest, LeaseRevokeRequest {
+        permits PutRequest, DeleteRangeRequest, TxnRequest, CompactRequest, LeaseGrantRequest, LeaseRevokeRequest,
+        LeaseCheckpointRequest {
 }

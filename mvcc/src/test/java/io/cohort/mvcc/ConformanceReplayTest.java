@@ -86,45 +86,49 @@ class ConformanceReplayTest {
         return copy;
     }
 
-    /** A synchronous watch: history catch-up at open, then the live events of every later apply. */
-    static final class SyncWatch {
-        final Bytes key;
-        final Bytes end;
-        final boolean prevKv;
-        final boolean noPut;
-        final boolean noDelete;
-        long nextRev;
-        boolean canceled;
-        long compactRevision;
+    /** Collects one watch's messages as the real {@link WatchHub} delivers them. */
+    static final class CollectedWatch implements WatchListener {
         final List<Event> events = new ArrayList<>();
+        final java.util.concurrent.BlockingQueue<WatchResponse> marks = new java.util.concurrent.LinkedBlockingQueue<>();
+        long watchId;
+        volatile WatchResponse cancellation;
 
-        SyncWatch(Bytes key, Bytes end, boolean prevKv, boolean noPut, boolean noDelete) {
-            this.key = key;
-            this.end = end;
-            this.prevKv = prevKv;
-            this.noPut = noPut;
-            this.noDelete = noDelete;
-        }
-
-        boolean matches(Event e) {
-            if (e.revision() < nextRev || !io.cohort.mvcc.internal.History.inRange(key, end, e.kv().key())) {
-                return false;
+        @Override
+        public synchronized void onResponse(WatchResponse r) {
+            if (r.kind() == WatchResponse.Kind.EVENTS) {
+                events.addAll(r.events());
+            } else {
+                if (r.cancelled()) {
+                    cancellation = r;
+                }
+                marks.add(r);
             }
-            return e.type() == Event.Type.PUT ? !noPut : !noDelete;
         }
 
-        void deliver(Keyspace ks, List<Event> live) {
-            if (canceled) {
+        /** Waits until every event up to {@code revision} was delivered (a progress mark), or the watch ended. */
+        void awaitDelivered(WatchHub hub, long revision, String where) {
+            if (cancellation != null) {
                 return;
             }
-            for (Event e : live) {
-                if (matches(e)) {
-                    events.add(prevKv ? ks.withWatchPrevKv(e) : e);
+            // A watch still catching up answers with the revision it has reached so far: ask again until done.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() - deadline < 0) {
+                boolean open = hub.requestProgress(watchId); // False once cancelled: the cancellation is on its way.
+                WatchResponse r;
+                try {
+                    r = marks.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                if (r != null && (r.cancelled() || open && r.revision() >= revision)) {
+                    return;
                 }
             }
-            if (!live.isEmpty()) {
-                nextRev = Math.max(nextRev, live.get(live.size() - 1).revision() + 1);
-            }
+            throw new AssertionError(where + ": the watch did not deliver up to revision " + revision + " within 10 s");
+        }
+
+        synchronized List<Event> events() {
+            return new ArrayList<>(events);
         }
     }
 
@@ -132,7 +136,9 @@ class ConformanceReplayTest {
         final Path file;
         final Path dataDir;
         final Map<String, Long> bindings = new HashMap<>();
-        final Map<String, SyncWatch> watches = new LinkedHashMap<>();
+        final Map<String, CollectedWatch> watches = new LinkedHashMap<>();
+        WatchHub hub;
+        java.util.concurrent.ExecutorService listenerPool;
         int nextBinding = 1;
         long index;
         Keyspace ks;
@@ -146,8 +152,11 @@ class ConformanceReplayTest {
         void run() throws IOException {
             List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
             KeyspaceConfig cfg = KeyspaceConfig.builder().quotaBytes(256L << 20).compactionBatchRevisions(7).build();
-            try (Keyspace k = Keyspace.open(dataDir, cfg)) {
+            listenerPool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try (Keyspace k = Keyspace.open(dataDir, cfg);
+                 WatchHub h = WatchHub.start(k, WatchHubConfig.defaults(), "conformance-watch")) {
                 ks = k;
+                hub = h;
                 for (String line : lines.subList(1, lines.size())) {
                     if (line.isBlank()) {
                         continue;
@@ -155,8 +164,12 @@ class ConformanceReplayTest {
                     step = JSON.readTree(line);
                     runStep();
                 }
+            } finally {
+                listenerPool.shutdown();
             }
         }
+
+
 
         String where() {
             return file.getFileName() + " step " + step.path("step").asInt() + " (" + step.path("call").asText()
@@ -212,9 +225,7 @@ class ConformanceReplayTest {
                 assertThat(res.events()).isEmpty();
                 throw res.error();
             }
-            for (SyncWatch w : watches.values()) {
-                w.deliver(ks, res.events());
-            }
+            hub.publish(List.of(res));
             return res;
         }
 
@@ -274,45 +285,34 @@ class ConformanceReplayTest {
         ObjectNode watchOpen(JsonNode cr) {
             List<String> filters = new ArrayList<>();
             cr.path("filters").forEach(n -> filters.add(n.asText()));
-            SyncWatch w = new SyncWatch(bytes(cr, "key"), bytes(cr, "range_end"), cr.path("prev_kv").asBoolean(),
-                    filters.contains("NOPUT"), filters.contains("NODELETE"));
-            long cur = ks.currentRevision();
-            long start = num(cr, "start_revision");
-            w.nextRev = start <= 0 ? cur + 1 : start;
-            if (w.nextRev < ks.compactedRevision()) {
-                w.canceled = true;
-                w.compactRevision = ks.compactedRevision();
-            } else if (w.nextRev <= cur) {
-                // Catch up from history in pages, as a watcher would.
-                while (w.nextRev <= ks.currentRevision()) {
-                    List<Event> page = ks.history(w.nextRev, w.key, w.end, w.prevKv, 5);
-                    if (page.isEmpty()) {
-                        w.nextRev = ks.currentRevision() + 1;
-                        break;
-                    }
-                    for (Event e : page) {
-                        if (w.matches(e)) {
-                            w.events.add(e);
-                        }
-                    }
-                    w.nextRev = page.get(page.size() - 1).revision() + 1;
-                }
+            WatchRequest r = new WatchRequest(bytes(cr, "key"), bytes(cr, "range_end"), num(cr, "start_revision"),
+                    cr.path("prev_kv").asBoolean(), filters.contains("NOPUT"), filters.contains("NODELETE"), false);
+            CollectedWatch w = new CollectedWatch();
+            WatchCreated created;
+            synchronized (w) {
+                created = hub.watch(r, listenerPool, w);
+                w.watchId = created.watchId();
             }
+            // The recorder waited for etcd's creation response, by which time etcd's catch-up had run: wait until
+            // this watch has delivered everything up to now (a progress mark), so later compactions find it synced.
+            w.awaitDelivered(hub, created.revision(), where());
             watches.put(step.path("watch").asText(), w);
-            ObjectNode o = header(cur);
+            ObjectNode o = header(created.revision());
             o.put("created", true);
             return o;
         }
 
-        ObjectNode watchCollect(SyncWatch w) {
+        ObjectNode watchCollect(CollectedWatch w) {
             assertThat(w).as(where()).isNotNull();
+            w.awaitDelivered(hub, ks.currentRevision(), where());
             ObjectNode o = F.objectNode();
             ArrayNode evs = o.putArray("events");
-            for (Event e : w.events) {
+            for (Event e : w.events()) {
                 evs.add(event(e));
             }
-            o.put("canceled", w.canceled);
-            o.put("compact_revision", w.compactRevision);
+            WatchResponse c = w.cancellation;
+            o.put("canceled", c != null);
+            o.put("compact_revision", c != null && c.kind() == WatchResponse.Kind.CANCELLED_COMPACTED ? c.revision() : 0);
             return o;
         }
 

@@ -10,6 +10,8 @@ import io.cohort.mvcc.ErrorCode;
 import io.cohort.mvcc.InvalidRequestException;
 import io.cohort.mvcc.KeyValue;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.LeaseCheckpointRequest;
+import io.cohort.mvcc.LeaseCheckpointResponse;
 import io.cohort.mvcc.LeaseExistsException;
 import io.cohort.mvcc.LeaseGrantRequest;
 import io.cohort.mvcc.LeaseGrantResponse;
@@ -69,8 +71,10 @@ final class Applier {
             resp = compact((CompactRequest) r);
         } else if (r instanceof LeaseGrantRequest) {
             resp = grant((LeaseGrantRequest) r, appliedIndex);
-        } else {
+        } else if (r instanceof LeaseRevokeRequest) {
             resp = revoke((LeaseRevokeRequest) r);
+        } else {
+            resp = checkpoint((LeaseCheckpointRequest) r);
         }
         long rev = state.revision() + (b.changes > 0 ? 1 : 0);
         state = state.withApplied(appliedIndex, rev);
@@ -161,6 +165,16 @@ final class Applier {
                 return z;
             }
         }
+    }
+
+    private LeaseCheckpointResponse checkpoint(LeaseCheckpointRequest r) {
+        int n = 0;
+        for (LeaseCheckpointRequest.Checkpoint cp : r.checkpoints()) {
+            if (b.checkpointLease(cp.id(), cp.remainingTtlSeconds())) {
+                n++;
+            }
+        }
+        return new LeaseCheckpointResponse(state.revision(), n);
     }
 
     private LeaseRevokeResponse revoke(LeaseRevokeRequest r) {

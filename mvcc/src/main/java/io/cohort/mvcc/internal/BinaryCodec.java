@@ -4,6 +4,7 @@ import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Compare;
 import io.cohort.mvcc.CompactRequest;
 import io.cohort.mvcc.DeleteRangeRequest;
+import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantRequest;
 import io.cohort.mvcc.LeaseRevokeRequest;
 import io.cohort.mvcc.PutRequest;
@@ -26,6 +27,7 @@ public final class BinaryCodec {
     private static final int T_REVOKE = 6;
     private static final int T_RANGE = 7;
     private static final int T_EMPTY = 8;
+    private static final int T_CHECKPOINT = 9;
     /** Nested txns deeper than this are refused when decoding (bounds the recursion). */
     private static final int MAX_DEPTH = 64;
 
@@ -114,6 +116,14 @@ public final class BinaryCodec {
         } else if (r instanceof LeaseRevokeRequest) {
             out.b(T_REVOKE);
             out.zz(((LeaseRevokeRequest) r).id());
+        } else if (r instanceof LeaseCheckpointRequest) {
+            out.b(T_CHECKPOINT);
+            List<LeaseCheckpointRequest.Checkpoint> cps = ((LeaseCheckpointRequest) r).checkpoints();
+            out.zz(cps.size());
+            for (LeaseCheckpointRequest.Checkpoint cp : cps) {
+                out.zz(cp.id());
+                out.zz(cp.remainingTtlSeconds());
+            }
         } else if (r instanceof TxnOp.Empty) {
             out.b(T_EMPTY);
         } else {
@@ -187,6 +197,15 @@ public final class BinaryCodec {
                 return new LeaseRevokeRequest(in.zz());
             case T_EMPTY:
                 return TxnOp.EMPTY;
+            case T_CHECKPOINT: {
+                int n = in.count();
+                List<LeaseCheckpointRequest.Checkpoint> cps = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    long id = in.zz();
+                    cps.add(new LeaseCheckpointRequest.Checkpoint(id, in.zz()));
+                }
+                return new LeaseCheckpointRequest(cps);
+            }
             default:
                 throw new IllegalArgumentException("unknown command type " + t);
         }

@@ -7,6 +7,7 @@ import io.cohort.mvcc.ErrorCode;
 import io.cohort.mvcc.Event;
 import io.cohort.mvcc.KeyspaceConfig;
 import io.cohort.mvcc.KeyspaceException;
+import io.cohort.mvcc.LeaseInfo;
 import io.cohort.mvcc.LeaseList;
 import io.cohort.mvcc.LeaseTimeToLive;
 import io.cohort.mvcc.QuotaExceededException;
@@ -219,6 +220,11 @@ public final class Engine implements AutoCloseable {
             List<Bytes> keys = withKeys ? Leases.keys(store, v.txn, id) : List.of();
             return new LeaseTimeToLive(s.revision(), id, remaining, ttl, keys);
         });
+    }
+
+    /** Every lease with its granted and checkpointed TTLs. */
+    public List<LeaseInfo> leaseInfos() {
+        return read((v, s) -> Leases.infos(store, v.txn));
     }
 
     /** All lease IDs. */

@@ -1,6 +1,7 @@
 package io.cohort.mvcc.internal;
 
 import io.cohort.mvcc.Bytes;
+import io.cohort.mvcc.LeaseInfo;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +12,14 @@ import org.lmdbjava.GetOp;
 import org.lmdbjava.SeekOp;
 import org.lmdbjava.Txn;
 
-/** The leases table: lease ID -> granted TTL, and lease ID -> attached keys. */
+/**
+ * The leases table: lease ID -> granted TTL and checkpointed remaining TTL (two little-endian longs; records of
+ * 8 bytes, written before checkpoints existed, have no checkpoint), and lease ID -> attached keys.
+ */
 final class Leases {
+    /** Bytes of a lease record. */
+    static final int RECORD_BYTES = 16;
+
     private Leases() {
     }
 
@@ -42,6 +49,20 @@ final class Leases {
             }
         }
         return keys;
+    }
+
+    /** Every lease with its TTLs. */
+    static List<LeaseInfo> infos(Store s, Txn<DirectBuffer> txn) {
+        List<LeaseInfo> out = new ArrayList<>();
+        try (Cursor<DirectBuffer> c = s.leases.openCursor(txn)) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                DirectBuffer v = c.val();
+                long checkpointed = v.capacity() >= RECORD_BYTES ? v.getLong(8, ByteOrder.LITTLE_ENDIAN) : 0;
+                out.add(new LeaseInfo(c.key().getLong(0, ByteOrder.BIG_ENDIAN), v.getLong(0, ByteOrder.LITTLE_ENDIAN),
+                        checkpointed));
+            }
+        }
+        return out;
     }
 
     /** Every lease ID. */

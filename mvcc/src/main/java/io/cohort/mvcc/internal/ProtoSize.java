@@ -4,6 +4,7 @@ import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Compare;
 import io.cohort.mvcc.CompactRequest;
 import io.cohort.mvcc.DeleteRangeRequest;
+import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantRequest;
 import io.cohort.mvcc.LeaseRevokeRequest;
 import io.cohort.mvcc.PutRequest;
@@ -33,8 +34,16 @@ public final class ProtoSize {
         } else if (r instanceof LeaseGrantRequest) {
             LeaseGrantRequest g = (LeaseGrantRequest) r;
             return int64(1, g.ttlSeconds()) + int64(2, g.id());
-        } else {
+        } else if (r instanceof LeaseRevokeRequest) {
             return int64(1, ((LeaseRevokeRequest) r).id());
+        } else {
+            // etcd's LeaseCheckpointRequest: repeated LeaseCheckpoint{ID = 1, remaining_TTL = 2} as field 1.
+            long n = 0;
+            for (LeaseCheckpointRequest.Checkpoint cp : ((LeaseCheckpointRequest) r).checkpoints()) {
+                long body = int64(1, cp.id()) + int64(2, cp.remainingTtlSeconds());
+                n += 1 + varintSize(body) + body;
+            }
+            return n;
         }
     }
 

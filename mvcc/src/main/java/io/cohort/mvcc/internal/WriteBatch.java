@@ -157,12 +157,26 @@ final class WriteBatch {
         return n;
     }
 
-    /** Records lease {@code id} with {@code ttlSeconds}. */
+    /** Records lease {@code id} with {@code ttlSeconds} and no checkpoint. */
     void grantLease(long id, long ttlSeconds) {
-        MutableDirectBuffer v = Store.allocate(8);
+        MutableDirectBuffer v = Store.allocate(Leases.RECORD_BYTES);
         v.putLong(0, ttlSeconds, ByteOrder.LITTLE_ENDIAN);
+        v.putLong(8, 0, ByteOrder.LITTLE_ENDIAN);
         store.leases.put(txn, id(id), v);
         writtenBytes += 64;
+    }
+
+    /** Records a remaining TTL for lease {@code id}; false (nothing written) if the lease does not exist. */
+    boolean checkpointLease(long id, long remainingTtlSeconds) {
+        DirectBuffer old = store.leases.get(txn, id(id));
+        if (old == null) {
+            return false;
+        }
+        MutableDirectBuffer v = Store.allocate(Leases.RECORD_BYTES);
+        v.putLong(0, old.getLong(0, ByteOrder.LITTLE_ENDIAN), ByteOrder.LITTLE_ENDIAN);
+        v.putLong(8, remainingTtlSeconds, ByteOrder.LITTLE_ENDIAN);
+        store.leases.put(txn, id(id), v);
+        return true;
     }
 
     /** Removes lease {@code id} and its (already emptied) attachment list. */
