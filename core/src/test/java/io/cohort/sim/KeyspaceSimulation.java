@@ -91,6 +91,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     private String closedSummary;
     long restartsFromSnapshot;
+    long serializableReadsBackAfterRestart;
     long machineCrashesKeepingKeyspace;
     long snapshotBytes;
     long keyspaceSyncs;
@@ -414,6 +415,12 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             fail("serializable reads of client " + client + " on node " + n.id + " went back from revision "
                     + previous + " to " + revision);
         }
+        // Across the node's restarts revisions may go back (LMDB rolled back, the log not replayed yet):
+        // counted, not failed, so the node's authors know how often a reconnecting client sees it.
+        Long previousAnyEpoch = sessionRevision.put(client + "@" + n.id, revision);
+        if (previousAnyEpoch != null && previousAnyEpoch > revision) {
+            serializableReadsBackAfterRestart++;
+        }
     }
 
     // ------------------------------------------------------------------ final checks
@@ -555,6 +562,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 + " unknown=" + opsUnknown + " refused=" + opsFailed + " linearizableReads=" + linearizableReads
                 + " serializableReads=" + serializableReads + " restartsFromSnapshot=" + restartsFromSnapshot
                 + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
+                + " serializableReadsBackAfterRestart=" + serializableReadsBackAfterRestart
                 + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes;
     }
 }

@@ -3,6 +3,7 @@ package io.cohort.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import io.cohort.sim.KeyspaceSimulation.PlantedBug;
 import java.nio.file.Path;
@@ -81,6 +82,7 @@ class KeyspaceSimulationTest {
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         long start = System.nanoTime();
+        long startCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         long ok = 0;
         long unknown = 0;
         long refused = 0;
@@ -88,6 +90,7 @@ class KeyspaceSimulationTest {
         long serializableReads = 0;
         long historyOps = 0;
         long restartsFromSnapshot = 0;
+        long readsBackAfterRestart = 0;
         long snapshotsInstalled = 0;
         long confChanges = 0;
         long machineCrashes = 0;
@@ -106,19 +109,22 @@ class KeyspaceSimulationTest {
             serializableReads += sim.serializableReads;
             historyOps += sim.historyOps;
             restartsFromSnapshot += sim.restartsFromSnapshot;
+            readsBackAfterRestart += sim.serializableReadsBackAfterRestart;
             snapshotsInstalled += sim.snapshotsInstalled();
             confChanges += sim.confChanges();
             crashes += sim.crashes();
             machineCrashes += sim.machineCrashes();
             lostUnsynced += sim.crashesWithUnsyncedWrites();
         }
-        System.out.printf("keyspace simulation: %d seeds in %.1f s; client ops ok %d, unknown %d, refused %d;"
+        System.out.printf("keyspace simulation: %d seeds in %.1f s (%.1f s of CPU); client ops ok %d, unknown %d, refused %d;"
                 + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
                 + " snapshots installed %d, conf changes %d, crashes %d (machine %d, losing unsynced log writes %d),"
-                + " restarts from the durable snapshot %d%n",
-                seeds, (System.nanoTime() - start) / 1e9, ok, unknown, refused, linearizableReads, serializableReads,
-                historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
-                restartsFromSnapshot);
+                + " restarts from the durable snapshot %d; serializable reads older than the same node's before its"
+                + " restart %d%n",
+                seeds, (System.nanoTime() - start) / 1e9,
+                (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - startCpu) / 1e9, ok, unknown, refused,
+                linearizableReads, serializableReads, historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
+                restartsFromSnapshot, readsBackAfterRestart);
         if (seeds >= 100) {
             // The run must exercise what it claims to check.
             assertThat(linearizableReads).as("linearizable reads served").isPositive();
