@@ -44,8 +44,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -94,7 +96,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final Map<String, String> lastSeen = new HashMap<>();
 
     private String closedSummary;
-    private final java.util.Set<Long> compactionOps = new java.util.HashSet<>();
+    private final Set<Long> compactionOps = new HashSet<>();
     private long latestRevision;
     long compactionsApplied;
     long restartsFromSnapshot;

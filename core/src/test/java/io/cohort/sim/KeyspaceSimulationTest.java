@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the keyspace simulation over many seeds and checks every history for linearizability.
  * {@code -Dsim.seeds=N} runs N seeds (default {@value #DEFAULT_SEEDS}) from {@code -Dsim.firstSeed}
- * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace).
+ * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace),
+ * {@code -Dsim.summaries=true} prints every seed's summary, {@code -Dsim.compaction=true} adds history
+ * compactions to the workload. Each planted bug must be caught within {@value #MAX_SEEDS_TO_CATCH_A_BUG} seeds.
  */
 class KeyspaceSimulationTest {
     static {
