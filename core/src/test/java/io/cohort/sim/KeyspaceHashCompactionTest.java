@@ -23,9 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * apply the same commands, one per {@link Keyspace#apply} call on one and all in one call on the other, read the
  * same at every revision from the compacted one on, but their {@link Keyspace#hash} differs, even after physical
  * compaction finished on both. {@code Keyspace.hash} promises equality "whatever their physical compaction
- * progress"; Raft replicas batch applies differently, so replicas that agree look diverged. The trigger is the
- * compaction that fails (its revision is already compacted) in the same batch as the one that compacted it:
- * without that command the hashes agree.
+ * progress"; Raft replicas batch applies differently, so replicas that agree look diverged. What differs is how
+ * far physical compaction had gone when later writes came (each apply call runs one physical step): one extra
+ * {@link Keyspace#compactStep()} on one replica between a compaction and the next writes is enough
+ * ({@link #anExtraPhysicalCompactionStepBeforeLaterWritesChangesTheHash}). A guess at the cause: the hasher feeds
+ * the raw revision records after the compacted revision to the CRC, and a write's record (its link to the key's
+ * previous version) depends on whether that version was physically removed when the write came.
  *
  * <p>Known failing: runs with {@code -Dsim.knownBugs=true} until the keyspace is fixed, then should run always
  * (and the simulation's compactions be switched on by default).
@@ -71,6 +74,38 @@ class KeyspaceHashCompactionTest {
             }
             assertThat(Long.toHexString(oneBatch.hash(0))).as("hash of the same keyspace, applied in one batch")
                     .isEqualTo(Long.toHexString(oneByOne.hash(0)));
+        }
+    }
+
+    @Test
+    void anExtraPhysicalCompactionStepBeforeLaterWritesChangesTheHash() {
+        Bytes k0 = Bytes.ofUtf8("k0");
+        Bytes k1 = Bytes.ofUtf8("k1");
+        List<WriteRequest> requests = List.of(
+                PutRequest.of(k1, Bytes.ofUtf8("v0")), // revision 2
+                DeleteRangeRequest.of(k1), // 3
+                PutRequest.of(k0, Bytes.ofUtf8("v2")), // 4
+                new CompactRequest(3),
+                PutRequest.of(k1, Bytes.ofUtf8("v5")), // 5
+                new CompactRequest(4),
+                PutRequest.of(k1, Bytes.ofUtf8("v7"))); // 6
+        KeyspaceConfig config = KeyspaceConfig.builder().quotaBytes(1L << 20).mapSizeBytes(4L << 20)
+                .compactionBatchRevisions(1).build();
+        try (Keyspace plain = Keyspace.open(dir.resolve("plain"), config);
+             Keyspace extraStep = Keyspace.open(dir.resolve("extra-step"), config)) {
+            for (int i = 0; i < requests.size(); i++) {
+                Command c = new Command(i + 1, requests.get(i));
+                plain.apply(List.of(c));
+                extraStep.apply(List.of(c));
+                if (requests.get(i) instanceof CompactRequest cr && cr.revision() == 3) {
+                    extraStep.compactStep();
+                }
+            }
+            while (plain.compactStep() || extraStep.compactStep()) {
+                // finish physical compaction on both
+            }
+            assertThat(Long.toHexString(extraStep.hash(0))).as("hash after one extra physical compaction step")
+                    .isEqualTo(Long.toHexString(plain.hash(0)));
         }
     }
 }
