@@ -8,7 +8,7 @@ import java.util.List;
  *   <li>if {@link #snapshot()} is set: restore the state machine from it, store it durably and
  *       {@link LogStorage#compact} the log to its meta;</li>
  *   <li>append {@link #entries()} and set {@link #hardState()} (if not null) in the {@link LogStorage},
- *       then {@link LogStorage#sync()};</li>
+ *       then {@link LogStorage#sync()} (the sync may be skipped if {@link #mustSync} is false);</li>
  *   <li>only then send {@link #messages()} (they may acknowledge or depend on the persisted state);</li>
  *   <li>apply {@link #committedEntries()} (config changes are interpreted by the core, the state
  *       machine should skip them), serve {@link #readStates()} once their index is applied, and if
@@ -69,6 +69,18 @@ public record Ready(
         }
         long lastCommitted = committedEntries.get(committedEntries.size() - 1).index();
         return entries.isEmpty() || entries.get(0).index() > lastCommitted;
+    }
+
+    /**
+     * True if this Ready needs a {@link LogStorage#sync()} before its messages go out: it has entries
+     * or a snapshot, or its hard state changes the term or vote of {@code persisted} (the hard state
+     * last made durable). A hard state that only advances the commit index is written but need not
+     * be synced on its own (as in etcd's {@code MustSync}): a commit index lost in a crash is learnt
+     * again from the leader, and what was applied is bounded by the state machine's own applied index.
+     */
+    public boolean mustSync(HardState persisted) {
+        return !entries.isEmpty() || snapshot != null
+                || hardState != null && (hardState.term() != persisted.term() || hardState.votedFor() != persisted.votedFor());
     }
 
     /** True if there is nothing to persist (no hard state, entries or snapshot). */

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Replays every etcd 3.4 trace under {@code conformance.dir} (see FORMAT.md) against a fresh keyspace per file and
- * compares every response, error and watch event semantically.
+ * compares every response, error and watch event semantically. Published in the test jar: {@link Replayer} can be
+ * pointed at another implementation (the replicated node) by overriding its request hooks.
  */
-class ConformanceReplayTest {
+public class ConformanceReplayTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     /** etcd's gRPC receive limit: max request bytes plus 512 KiB of overhead. */
@@ -37,7 +38,8 @@ class ConformanceReplayTest {
     @TempDir
     Path tmp;
 
-    static Path conformanceDir() {
+    /** The traces' directory: the {@code conformance.dir} system property, else the shared folder. */
+    public static Path conformanceDir() {
         String p = System.getProperty("conformance.dir");
         if (p == null || p.isBlank() || p.startsWith("${")) {
             return Path.of("../../shared/conformance");
@@ -87,11 +89,16 @@ class ConformanceReplayTest {
     }
 
     /** Collects one watch's messages as the real {@link WatchHub} delivers them. */
-    static final class CollectedWatch implements WatchListener {
+    public static final class CollectedWatch implements WatchListener {
         final List<Event> events = new ArrayList<>();
         final java.util.concurrent.BlockingQueue<WatchResponse> marks = new java.util.concurrent.LinkedBlockingQueue<>();
         long watchId;
         volatile WatchResponse cancellation;
+
+        /** The ID of the watch feeding this collector. */
+        public long watchId() {
+            return watchId;
+        }
 
         @Override
         public synchronized void onResponse(WatchResponse r) {
@@ -106,14 +113,15 @@ class ConformanceReplayTest {
         }
 
         /** Waits until every event up to {@code revision} was delivered (a progress mark), or the watch ended. */
-        void awaitDelivered(WatchHub hub, long revision, String where) {
+        void awaitDelivered(Replayer replayer, long revision, String where) {
             if (cancellation != null) {
                 return;
             }
             // A watch still catching up answers with the revision it has reached so far: ask again until done.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() - deadline < 0) {
-                boolean open = hub.requestProgress(watchId); // False once cancelled: the cancellation is on its way.
+                // False once cancelled: the cancellation is on its way.
+                boolean open = replayer.requestProgress(this);
                 WatchResponse r;
                 try {
                     r = marks.poll(1, java.util.concurrent.TimeUnit.SECONDS);
@@ -132,41 +140,111 @@ class ConformanceReplayTest {
         }
     }
 
-    final class Replayer {
+    /**
+     * Replays one trace file step by step. By default against a fresh local keyspace and watch hub; a subclass
+     * overrides {@link #run()} (to set up its target, then {@link #runSteps}), {@link #skipReason} and the request
+     * hooks {@link #submit}, {@link #read}, {@link #timeToLive} and {@link #leases}.
+     */
+    public static class Replayer {
         final Path file;
         final Path dataDir;
         final Map<String, Long> bindings = new HashMap<>();
         final Map<String, CollectedWatch> watches = new LinkedHashMap<>();
         WatchHub hub;
-        java.util.concurrent.ExecutorService listenerPool;
+        /** Where watch listeners run; shut down at the end of {@link #runSteps}. */
+        private final java.util.concurrent.ExecutorService listenerPool = java.util.concurrent.Executors
+                .newFixedThreadPool(2, r -> {
+                    Thread t = new Thread(r, "conformance-watch-listener");
+                    t.setDaemon(true);
+                    return t;
+                });
         int nextBinding = 1;
         long index;
         Keyspace ks;
         JsonNode step;
 
-        Replayer(Path file, Path dataDir) {
+        final List<String> skipped = new ArrayList<>();
+
+        /** A replayer of {@code file}; the default target keeps its keyspace in {@code dataDir}. */
+        public Replayer(Path file, Path dataDir) {
             this.file = file;
             this.dataDir = dataDir;
         }
 
-        void run() throws IOException {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+        /** Replays the file against a fresh local keyspace and watch hub. */
+        public void run() throws IOException {
             KeyspaceConfig cfg = KeyspaceConfig.builder().quotaBytes(256L << 20).compactionBatchRevisions(7).build();
-            listenerPool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try (Keyspace k = Keyspace.open(dataDir, cfg);
                  WatchHub h = WatchHub.start(k, WatchHubConfig.defaults(), "conformance-watch")) {
                 ks = k;
                 hub = h;
-                for (String line : lines.subList(1, lines.size())) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    step = JSON.readTree(line);
-                    runStep();
-                }
-            } finally {
-                listenerPool.shutdown();
+                runSteps();
             }
+        }
+
+        /** Replays every step of the file against the target set up by {@link #run()}. */
+        protected final void runSteps() throws IOException {
+            try {
+                replaySteps();
+            } finally {
+                listenerPool.shutdownNow();
+            }
+        }
+
+        /** The executor watch listeners run on. */
+        protected final java.util.concurrent.Executor listenerPool() {
+            return listenerPool;
+        }
+
+        private void replaySteps() throws IOException {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            for (String line : lines.subList(1, lines.size())) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                step = JSON.readTree(line);
+                String reason = skipReason(step);
+                if (reason != null) {
+                    skipped.add(where() + ": " + reason);
+                    continue;
+                }
+                runStep();
+            }
+        }
+
+        /** The steps skipped, each with where it is and why. */
+        public List<String> skipped() {
+            return List.copyOf(skipped);
+        }
+
+        /** Why {@code step} cannot be replayed against this target, or null to replay it (the default: all). */
+        protected String skipReason(JsonNode step) {
+            return null;
+        }
+
+        /** Runs a write request; returns its response or throws its {@link KeyspaceException}. */
+        protected Response submit(WriteRequest r) {
+            long before = ks.currentRevision();
+            ApplyResult res = applyLocally(r);
+            if (r instanceof TxnRequest && res.events().isEmpty()) {
+                assertThat(ks.currentRevision()).as(where()).isEqualTo(before);
+            }
+            return res.response();
+        }
+
+        /** Runs a range read. */
+        protected RangeResponse read(RangeRequest r) {
+            return ks.range(r);
+        }
+
+        /** Reads a lease's time to live. */
+        protected LeaseTimeToLive timeToLive(long id, boolean withKeys) {
+            return ks.leaseTimeToLive(id, withKeys);
+        }
+
+        /** Lists the leases. */
+        protected LeaseList leases() {
+            return ks.leaseList();
         }
 
 
@@ -210,12 +288,16 @@ class ConformanceReplayTest {
 
         // ---------------------------------------------------------------- execution
 
-        ApplyResult write(WriteRequest r) {
+        Response write(WriteRequest r) {
             long grpcSize = EncodedSize.grpcMessageBytes(r);
             long grpcLimit = KeyspaceConfig.defaults().maxRequestBytes() + GRPC_OVERHEAD_BYTES;
             if (grpcSize > grpcLimit) {
                 throw new GrpcTransportException(grpcSize, grpcLimit);
             }
+            return submit(r);
+        }
+
+        ApplyResult applyLocally(WriteRequest r) {
             byte[] encoded = CommandCodec.encode(r);
             Command cmd = Command.decode(++index, encoded);
             assertThat(cmd.request()).as("%s: codec round trip", where()).isEqualTo(r);
@@ -232,34 +314,27 @@ class ConformanceReplayTest {
         ObjectNode execute(String call, JsonNode req) {
             switch (call) {
                 case "put":
-                    return putResp((PutResponse) write(put(req)).response());
+                    return putResp((PutResponse) write(put(req)));
                 case "range":
-                    return rangeResp(ks.range(range(req)));
+                    return rangeResp(read(range(req)));
                 case "deleteRange":
-                    return deleteResp((DeleteRangeResponse) write(delete(req)).response());
-                case "txn": {
-                    long before = ks.currentRevision();
-                    ApplyResult r = write(txn(req));
-                    TxnResponse t = (TxnResponse) r.response();
-                    if (r.events().isEmpty()) {
-                        assertThat(ks.currentRevision()).as(where()).isEqualTo(before);
-                    }
-                    return txnResp(t);
-                }
+                    return deleteResp((DeleteRangeResponse) write(delete(req)));
+                case "txn":
+                    return txnResp((TxnResponse) write(txn(req)));
                 case "compact":
-                    return header(write(new CompactRequest(num(req, "revision"))).response().revision());
+                    return header(write(new CompactRequest(num(req, "revision"))).revision());
                 case "leaseGrant": {
                     LeaseGrantResponse g = (LeaseGrantResponse) write(
-                            new LeaseGrantRequest(num(req, "TTL"), lease(req.get("ID")))).response();
+                            new LeaseGrantRequest(num(req, "TTL"), lease(req.get("ID"))));
                     ObjectNode o = header(g.revision());
                     o.put("ID", g.id());
                     o.put("TTL", g.ttlSeconds());
                     return o;
                 }
                 case "leaseRevoke":
-                    return header(write(new LeaseRevokeRequest(lease(req.get("ID")))).response().revision());
+                    return header(write(new LeaseRevokeRequest(lease(req.get("ID")))).revision());
                 case "leaseTimeToLive": {
-                    LeaseTimeToLive t = ks.leaseTimeToLive(lease(req.get("ID")), req.path("keys").asBoolean());
+                    LeaseTimeToLive t = timeToLive(lease(req.get("ID")), req.path("keys").asBoolean());
                     ObjectNode o = header(t.revision());
                     o.put("ID", t.id());
                     o.put("TTL", t.ttlSeconds());
@@ -268,7 +343,7 @@ class ConformanceReplayTest {
                     return o;
                 }
                 case "leaseLeases": {
-                    LeaseList l = ks.leaseList();
+                    LeaseList l = leases();
                     ObjectNode o = header(l.revision());
                     o.set("leases", sortedKeys(l.ids().stream().map(String::valueOf).toList()));
                     return o;
@@ -290,21 +365,36 @@ class ConformanceReplayTest {
             CollectedWatch w = new CollectedWatch();
             WatchCreated created;
             synchronized (w) {
-                created = hub.watch(r, listenerPool, w);
+                created = openWatch(r, w);
                 w.watchId = created.watchId();
             }
             // The recorder waited for etcd's creation response, by which time etcd's catch-up had run: wait until
             // this watch has delivered everything up to now (a progress mark), so later compactions find it synced.
-            w.awaitDelivered(hub, created.revision(), where());
+            w.awaitDelivered(this, created.revision(), where());
             watches.put(step.path("watch").asText(), w);
             ObjectNode o = header(created.revision());
             o.put("created", true);
             return o;
         }
 
+        /** Opens a watch whose messages go to {@code listener}; the default target uses the local watch hub. */
+        protected WatchCreated openWatch(WatchRequest r, CollectedWatch listener) {
+            return hub.watch(r, listenerPool, listener);
+        }
+
+        /** Asks for a progress notification on a watch opened by {@link #openWatch}; false if it has ended. */
+        protected boolean requestProgress(CollectedWatch w) {
+            return hub.requestProgress(w.watchId);
+        }
+
+        /** The target's current revision (every acknowledged write is at or below it). */
+        protected long currentRevision() {
+            return ks.currentRevision();
+        }
+
         ObjectNode watchCollect(CollectedWatch w) {
             assertThat(w).as(where()).isNotNull();
-            w.awaitDelivered(hub, ks.currentRevision(), where());
+            w.awaitDelivered(this, currentRevision(), where());
             ObjectNode o = F.objectNode();
             ArrayNode evs = o.putArray("events");
             for (Event e : w.events()) {

@@ -67,6 +67,8 @@ public class RaftSimulation {
     final boolean leaderSendsBeforeSync;
     /** Committed entries are applied before a Ready's sync where {@link Ready#committedEntriesMayPrecedeSync} allows. */
     final boolean applyBeforeSync;
+    /** Skip the sync of a Ready whose only change is the commit index ({@link Ready#mustSync}), as RaftNode does. */
+    final boolean syncOnlyWhenRequired;
     final boolean churn; // frequent crashes, mostly of the leader
     final TreeSet<Long> blocked = new TreeSet<>(); // encoded pairs from*1000+to
 
@@ -117,6 +119,8 @@ public class RaftSimulation {
         this.asyncDriver = rnd.nextBoolean();
         this.leaderSendsBeforeSync = rnd.nextBoolean();
         this.applyBeforeSync = rnd.nextBoolean();
+        // From its own stream, so that adding it did not change the runs of earlier seeds.
+        this.syncOnlyWhenRequired = new java.util.Random(seed ^ 0x5EED_5A1CL).nextBoolean();
         this.churn = rnd.nextInt(3) == 0;
     }
 
@@ -324,8 +328,8 @@ public class RaftSimulation {
                 if (rd.hardState() != null) {
                     disk.setHardState(rd.hardState());
                 }
-                if (rd.nothingToPersist()) {
-                    complete(rd, sentEarly, appliedEarly);
+                if (rd.nothingToPersist() || syncOnlyWhenRequired && !rd.mustSync(persistedHardState)) {
+                    complete(rd, sentEarly, appliedEarly); // An unsynced commit index may be lost in a crash.
                 } else if (crashOnNextWrite) {
                     crashOnNextWrite = false;
                     crash(true); // power loss in the middle of the fsync
@@ -868,7 +872,7 @@ public class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
+        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " lazyCommitSync=" + syncOnlyWhenRequired + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());
