@@ -12,6 +12,8 @@ import io.cohort.linearizability.Operation;
 import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.CommandCodec;
+import io.cohort.mvcc.CompactRequest;
+import io.cohort.mvcc.CompactResponse;
 import io.cohort.mvcc.Compare;
 import io.cohort.mvcc.DeleteRangeRequest;
 import io.cohort.mvcc.DeleteRangeResponse;
@@ -22,6 +24,7 @@ import io.cohort.mvcc.PutRequest;
 import io.cohort.mvcc.RangeRequest;
 import io.cohort.mvcc.RangeResponse;
 import io.cohort.mvcc.Response;
+import io.cohort.mvcc.RevisionException;
 import io.cohort.mvcc.TxnRequest;
 import io.cohort.mvcc.TxnResponse;
 import io.cohort.mvcc.WriteRequest;
@@ -41,8 +44,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -68,6 +73,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final Path root;
     private final KeyspaceConfig keyspaceConfig;
     private final PlantedBug bug;
+    private final boolean historyCompactions;
     private final String[] keys;
     private final int clientCount;
     private final int opTimeoutUnits;
@@ -90,7 +96,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final Map<String, String> lastSeen = new HashMap<>();
 
     private String closedSummary;
+    private final Set<Long> compactionOps = new HashSet<>();
+    private long latestRevision;
+    long compactionsApplied;
     long restartsFromSnapshot;
+    long serializableReadsBackAfterRestart;
     long machineCrashesKeepingKeyspace;
     long snapshotBytes;
     long keyspaceSyncs;
@@ -124,8 +134,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         DUPLICATED_PROPOSALS
     }
 
-    /** A run for {@code seed} in a fresh directory under {@code tempRoot}, with {@code bug} planted in the nodes. */
-    public KeyspaceSimulation(long seed, boolean verbose, Path tempRoot, PlantedBug bug) {
+    /**
+     * A run for {@code seed} in a fresh directory under {@code tempRoot}, with {@code bug} planted in the nodes;
+     * with {@code historyCompactions} a compactor also compacts the keyspace's history now and then.
+     */
+    public KeyspaceSimulation(long seed, boolean verbose, Path tempRoot, PlantedBug bug, boolean historyCompactions) {
         super(seed, verbose);
         this.bug = bug;
         try {
@@ -133,7 +146,10 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.keyspaceConfig = KeyspaceConfig.builder().quotaBytes(6L << 20).mapSizeBytes(8L << 20).build();
+        this.historyCompactions = historyCompactions;
+        // Small physical compaction batches, so a compaction spans several applies, crashes and snapshots.
+        this.keyspaceConfig = KeyspaceConfig.builder().quotaBytes(6L << 20).mapSizeBytes(8L << 20)
+                .compactionBatchRevisions(historyCompactions ? 1 + rnd.nextInt(8) : 10_000).build();
         int keyCount = 2 + rnd.nextInt(3);
         this.keys = new String[keyCount];
         for (int i = 0; i < keyCount; i++) {
@@ -186,7 +202,12 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         if (first != null && first != result.appliedIndex()) {
             fail("op " + opId + " applied twice: at index " + first + " and again at " + result.appliedIndex());
         }
-        if (result.status() != ApplyResult.Status.APPLIED) {
+        if (result.status() == ApplyResult.Status.APPLIED && result.response() instanceof CompactResponse) {
+            compactionsApplied++;
+        }
+        boolean compactionRefused = compactionOps.contains(opId) && result.status() == ApplyResult.Status.FAILED
+                && result.error() instanceof RevisionException;
+        if (result.status() != ApplyResult.Status.APPLIED && !compactionRefused) {
             fail("node " + nodeId + " could not apply op " + opId + " at " + result.appliedIndex() + ": "
                     + result.status() + " " + result.error());
         }
@@ -196,6 +217,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 String value = e.type() == Event.Type.PUT ? e.kv().value().toStringUtf8() : KvModel.ABSENT;
                 valueAtRevision.computeIfAbsent(e.kv().key().toStringUtf8(), k -> new TreeMap<>())
                         .put(e.kv().modRevision(), value);
+                latestRevision = Math.max(latestRevision, e.kv().modRevision());
             }
         } else if (!seen.equals(result.events())) {
             fail("node " + nodeId + " diverged: other events at index " + result.appliedIndex() + ": "
@@ -270,6 +292,29 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             int client = c;
             schedule(1 + rnd.nextInt(20), () -> clientStep(client));
         }
+        if (historyCompactions) {
+            schedule(100 + rnd.nextInt(400), this::compactorStep);
+        }
+    }
+
+    /**
+     * Now and then compacts the keyspace's history (a Raft command, as etcd's): replicas compact
+     * physically in small batches, whatever crashes and snapshots come between, and must still agree.
+     */
+    private void compactorStep() {
+        if (now >= chaosTimeUnits) {
+            return;
+        }
+        Node n = leader();
+        if (n != null && n.acceptsCalls() && latestRevision > 1) {
+            long revision = Math.max(1, latestRevision - rnd.nextInt(10));
+            long opId = ++opSeq;
+            compactionOps.add(opId);
+            byte[] command = CommandCodec.encode(new CompactRequest(revision));
+            n.propose(ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
+            log("compactor -> node " + n.id + ": compact at revision " + revision);
+        }
+        schedule(100 + rnd.nextInt(400), this::compactorStep);
     }
 
     private void clientStep(int client) {
@@ -311,6 +356,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         PendingOp op = new PendingOp(++opSeq, client, n.id, n.epoch, now, input);
         clientBusy[client] = true;
+        log("client " + client + " -> node " + n.id + ": " + input);
         if (input instanceof Get) {
             if (bug == PlantedBug.LEADER_LOCAL_READS && n.core.role() == Role.LEADER) {
                 // The deliberate bug: a leader trusts that it still is one and that it applied everything.
@@ -357,6 +403,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     private void complete(PendingOp op, Output output) {
         opsOk++;
+        log("client " + op.client() + " <- node " + op.nodeId() + ": " + op.input() + " = " + output);
         history.add(Operation.completed(op.client(), op.callTime(), now, op.input(), output));
         if (output.value() != null) {
             lastSeen.put(op.input().key(), output.value());
@@ -368,6 +415,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     /** The client timed out or lost its connection: the operation may or may not take effect. */
     private void giveUp(PendingOp op) {
         opsUnknown++;
+        log("client " + op.client() + " gave up on node " + op.nodeId() + ": " + op.input());
         if (op.input() instanceof Get) {
             pendingReads.remove(op.id()); // a read with no answer constrains nothing
         } else {
@@ -381,6 +429,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     /** The node refused the operation: it never takes effect, so it is left out of the history. */
     private void failedDefinitely(PendingOp op) {
         opsFailed++;
+        log("client " + op.client() + " refused by node " + op.nodeId() + ": " + op.input());
         clientBusy[op.client()] = false;
         nextStep(op.client());
     }
@@ -409,6 +458,12 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         if (previous != null && previous > revision) {
             fail("serializable reads of client " + client + " on node " + n.id + " went back from revision "
                     + previous + " to " + revision);
+        }
+        // Across the node's restarts revisions may go back (LMDB rolled back, the log not replayed yet):
+        // counted, not failed, so the node's authors know how often a reconnecting client sees it.
+        Long previousAnyEpoch = sessionRevision.put(client + "@" + n.id, revision);
+        if (previousAnyEpoch != null && previousAnyEpoch > revision) {
+            serializableReadsBackAfterRestart++;
         }
     }
 
@@ -551,6 +606,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 + " unknown=" + opsUnknown + " refused=" + opsFailed + " linearizableReads=" + linearizableReads
                 + " serializableReads=" + serializableReads + " restartsFromSnapshot=" + restartsFromSnapshot
                 + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
+                + " compactionsApplied=" + compactionsApplied
+                + " serializableReadsBackAfterRestart=" + serializableReadsBackAfterRestart
                 + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes;
     }
 }

@@ -3,6 +3,7 @@ package io.cohort.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import io.cohort.sim.KeyspaceSimulation.PlantedBug;
 import java.nio.file.Path;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the keyspace simulation over many seeds and checks every history for linearizability.
  * {@code -Dsim.seeds=N} runs N seeds (default {@value #DEFAULT_SEEDS}) from {@code -Dsim.firstSeed}
- * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace).
+ * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace),
+ * {@code -Dsim.summaries=true} prints every seed's summary, {@code -Dsim.compaction=true} adds history
+ * compactions to the workload. Each planted bug must be caught within {@value #MAX_SEEDS_TO_CATCH_A_BUG} seeds.
  */
 class KeyspaceSimulationTest {
     static {
@@ -60,9 +63,18 @@ class KeyspaceSimulationTest {
         return v.trim();
     }
 
+    /**
+     * {@code -Dsim.compaction=true} adds history compactions to the workload. Off by default until the keyspace's
+     * hash no longer depends on how applies were batched around a compaction ({@link KeyspaceHashCompactionTest}).
+     */
+    static boolean compactions() {
+        return "true".equals(prop("sim.compaction"));
+    }
+
     static String replayCommand(long seed) {
         return "./mvnw -B -ntp -pl core -am verify -Dtest=KeyspaceSimulationTest#simulate"
-                + " -Dsurefire.failIfNoSpecifiedTests=false -Dsim.seed=" + seed + " (add -Dsim.verbose=true for a trace)";
+                + " -Dsurefire.failIfNoSpecifiedTests=false -Dsim.seed=" + seed
+                + (compactions() ? " -Dsim.compaction=true" : "") + " (add -Dsim.verbose=true for a trace)";
     }
 
     @Test
@@ -71,7 +83,7 @@ class KeyspaceSimulationTest {
         if (one != null) {
             long seed = Long.parseLong(one);
             KeyspaceSimulation sim = new KeyspaceSimulation(seed, "true".equals(prop("sim.verbose")), tempDir,
-                    PlantedBug.NONE);
+                    PlantedBug.NONE, compactions());
             run(sim);
             System.out.println(sim.summary());
             return;
@@ -81,6 +93,7 @@ class KeyspaceSimulationTest {
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         long start = System.nanoTime();
+        long startCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         long ok = 0;
         long unknown = 0;
         long refused = 0;
@@ -88,13 +101,15 @@ class KeyspaceSimulationTest {
         long serializableReads = 0;
         long historyOps = 0;
         long restartsFromSnapshot = 0;
+        long readsBackAfterRestart = 0;
+        long compactions = 0;
         long snapshotsInstalled = 0;
         long confChanges = 0;
         long machineCrashes = 0;
         long crashes = 0;
         long lostUnsynced = 0;
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
-            KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE);
+            KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, compactions());
             run(sim);
             if ("true".equals(prop("sim.summaries"))) {
                 System.out.println(sim.summary());
@@ -106,19 +121,23 @@ class KeyspaceSimulationTest {
             serializableReads += sim.serializableReads;
             historyOps += sim.historyOps;
             restartsFromSnapshot += sim.restartsFromSnapshot;
+            readsBackAfterRestart += sim.serializableReadsBackAfterRestart;
+            compactions += sim.compactionsApplied;
             snapshotsInstalled += sim.snapshotsInstalled();
             confChanges += sim.confChanges();
             crashes += sim.crashes();
             machineCrashes += sim.machineCrashes();
             lostUnsynced += sim.crashesWithUnsyncedWrites();
         }
-        System.out.printf("keyspace simulation: %d seeds in %.1f s; client ops ok %d, unknown %d, refused %d;"
+        System.out.printf("keyspace simulation: %d seeds in %.1f s (%.1f s of CPU); client ops ok %d, unknown %d, refused %d;"
                 + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
                 + " snapshots installed %d, conf changes %d, crashes %d (machine %d, losing unsynced log writes %d),"
-                + " restarts from the durable snapshot %d%n",
-                seeds, (System.nanoTime() - start) / 1e9, ok, unknown, refused, linearizableReads, serializableReads,
-                historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
-                restartsFromSnapshot);
+                + " restarts from the durable snapshot %d; serializable reads older than the same node's before its"
+                + " restart %d; history compactions applied (all replicas) %d%n",
+                seeds, (System.nanoTime() - start) / 1e9,
+                (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - startCpu) / 1e9, ok, unknown, refused,
+                linearizableReads, serializableReads, historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
+                restartsFromSnapshot, readsBackAfterRestart, compactions);
         if (seeds >= 100) {
             // The run must exercise what it claims to check.
             assertThat(linearizableReads).as("linearizable reads served").isPositive();
@@ -129,13 +148,16 @@ class KeyspaceSimulationTest {
             assertThat(machineCrashes).as("machine crashes").isPositive();
             assertThat(crashes).as("process crashes").isGreaterThan(machineCrashes);
             assertThat(lostUnsynced).as("crashes losing unsynced log writes").isPositive();
+            if (compactions()) {
+                assertThat(compactions).as("history compactions").isPositive();
+            }
         }
     }
 
     @Test
     void sameSeedSameRun() {
-        KeyspaceSimulation a = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE);
-        KeyspaceSimulation b = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE);
+        KeyspaceSimulation a = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE, compactions());
+        KeyspaceSimulation b = new KeyspaceSimulation(777, false, tempDir, PlantedBug.NONE, compactions());
         run(a);
         run(b);
         assertThat(a.summary()).isEqualTo(b.summary());
@@ -178,7 +200,7 @@ class KeyspaceSimulationTest {
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
         for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
-            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug)) {
+            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug, false)) {
                 sim.run();
             } catch (AssertionError e) {
                 assertThat(e.getMessage()).as("seed %d fails because of the planted bug %s", seed, bug)
