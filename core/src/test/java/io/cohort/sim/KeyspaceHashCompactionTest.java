@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,14 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * progress"; Raft replicas batch applies differently, so replicas that agree look diverged. What differs is how
  * far physical compaction had gone when later writes came (each apply call runs one physical step): one extra
  * {@link Keyspace#compactStep()} on one replica between a compaction and the next writes is enough
- * ({@link #anExtraPhysicalCompactionStepBeforeLaterWritesChangesTheHash}). A guess at the cause: the hasher feeds
+ * ({@link #anExtraPhysicalCompactionStepBeforeLaterWritesChangesTheHash}). The cause: the hasher fed
  * the raw revision records after the compacted revision to the CRC, and a write's record (its link to the key's
- * previous version) depends on whether that version was physically removed when the write came.
+ * previous version) depended on whether that version was physically removed when the write came.
  *
- * <p>Known failing: runs with {@code -Dsim.knownBugs=true} until the keyspace is fixed, then should run always
- * (and the simulation's compactions be switched on by default).
+ * <p>Fixed: the hasher now leaves that link out. These tests keep it fixed.
  */
-@EnabledIfSystemProperty(named = "sim.knownBugs", matches = "true")
 class KeyspaceHashCompactionTest {
     @TempDir
     Path dir;

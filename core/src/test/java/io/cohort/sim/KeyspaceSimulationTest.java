@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the keyspace simulation over many seeds and checks every history for linearizability.
  * {@code -Dsim.seeds=N} runs N seeds (default {@value #DEFAULT_SEEDS}) from {@code -Dsim.firstSeed}
  * (default 1), {@code -Dsim.seed=S} replays one ({@code -Dsim.verbose=true} prints its trace),
- * {@code -Dsim.summaries=true} prints every seed's summary, {@code -Dsim.compaction=true} adds history
+ * {@code -Dsim.summaries=true} prints every seed's summary, {@code -Dsim.compaction=false} leaves out history
  * compactions to the workload. Each planted bug must be caught within {@value #MAX_SEEDS_TO_CATCH_A_BUG} seeds.
  */
 class KeyspaceSimulationTest {
@@ -64,17 +64,18 @@ class KeyspaceSimulationTest {
     }
 
     /**
-     * {@code -Dsim.compaction=true} adds history compactions to the workload. Off by default until the keyspace's
-     * hash no longer depends on how applies were batched around a compaction ({@link KeyspaceHashCompactionTest}).
+     * History compactions are part of the workload unless {@code -Dsim.compaction=false} (on by default since the
+     * keyspace's hash stopped depending on how applies were batched around a compaction,
+     * {@link KeyspaceHashCompactionTest}).
      */
     static boolean compactions() {
-        return "true".equals(prop("sim.compaction"));
+        return !"false".equals(prop("sim.compaction"));
     }
 
     static String replayCommand(long seed) {
         return "./mvnw -B -ntp -pl core -am verify -Dtest=KeyspaceSimulationTest#simulate"
                 + " -Dsurefire.failIfNoSpecifiedTests=false -Dsim.seed=" + seed
-                + (compactions() ? " -Dsim.compaction=true" : "") + " (add -Dsim.verbose=true for a trace)";
+                + (compactions() ? "" : " -Dsim.compaction=false") + " (add -Dsim.verbose=true for a trace)";
     }
 
     @Test

@@ -12,9 +12,12 @@ import org.lmdbjava.GetOp;
 
 /**
  * A CRC-32C of the keyspace up to a revision: the compacted revision, every key's state at the compacted
- * revision, then every record after it. It does not depend on how far physical compaction has got.
+ * revision, then every change after it (each revision record without its physical link to the previous version).
+ * It does not depend on how far physical compaction has got, nor on when it ran relative to later writes.
  */
 final class Hasher {
+    private static final int PREV_BYTES = Record.HEADER - Record.PREV;
+
     private Hasher() {
     }
 
@@ -48,9 +51,12 @@ final class Hasher {
                 byte[] kb = new byte[k.capacity()];
                 k.getBytes(0, kb);
                 crc.update(kb);
+                // The record without its link to the key's previous version: that link depends on how far
+                // physical compaction had got when the write was applied, which differs between replicas.
                 DirectBuffer v = cur.val();
-                byte[] vb = new byte[v.capacity()];
-                v.getBytes(0, vb);
+                byte[] vb = new byte[v.capacity() - PREV_BYTES];
+                v.getBytes(0, vb, 0, Record.PREV);
+                v.getBytes(Record.HEADER, vb, Record.PREV, v.capacity() - Record.HEADER);
                 crc.update(vb);
             }
         }
