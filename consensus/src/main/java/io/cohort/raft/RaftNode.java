@@ -445,6 +445,9 @@ public final class RaftNode implements AutoCloseable {
         if (s == null || s.role() != core.role() || s.term() != core.term() || s.leaderId() != core.leaderId()
                 || s.commitIndex() != core.commitIndex() || s.appliedIndex() != core.appliedIndex()
                 || !s.membership().equals(core.membership())) {
+            if (s != null && (s.term() != core.term() || s.leaderId() != core.leaderId())) {
+                LOG.info("member {}: {} in term {}, leader {}", id, core.role(), core.term(), core.leaderId());
+            }
             status = new NodeStatus(id, core.role(), core.term(), core.leaderId(), core.commitIndex(),
                     core.appliedIndex(), core.membership());
         }
