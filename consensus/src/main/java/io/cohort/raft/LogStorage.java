@@ -8,9 +8,13 @@ import java.util.List;
  * <p>The Raft core reads stable entries through this interface; the node's log writer persists the
  * core's output through it. Writes become durable only at {@link #sync()}; implementations
  * group-commit (one sync per batch). After a crash, everything synced is there and nothing else
- * is guaranteed. One writer thread; implementations must also allow reads from one other thread
- * at the same time ({@link RaftNode}'s raft thread reads while its pipeline thread writes), and a
- * reader must be ready for {@link LogCompactedException} if the writer compacts meanwhile.
+ * is guaranteed. One writer at a time, which need not always be the same thread: {@link RaftNode}
+ * writes from its pipeline thread, and small batches from its raft thread, never both at once and
+ * with a happens-before edge (a queue hand-off) between them, so implementations must not confine
+ * writes to the thread that made the first one. Implementations must also allow reads from one
+ * other thread at the same time ({@link RaftNode}'s raft thread reads while its pipeline thread
+ * writes), and a reader must be ready for {@link LogCompactedException} if the writer compacts
+ * meanwhile.
  *
  * <p>Indexes: the log holds entries {@code firstIndex() .. lastIndex()}; entries up to
  * {@code snapshot().index()} have been compacted away. An empty log after a snapshot has

@@ -1114,7 +1114,7 @@ public final class RaftCore {
             return false;
         }
         return leaderId != prevLeaderId || role != prevRole || !hardState().equals(prevHardState)
-                || !log.unstableEntries().isEmpty() || log.unstableSnapshot() != null || log.hasNextCommitted()
+                || log.hasUnstableEntries() || log.unstableSnapshot() != null || log.hasNextCommitted()
                 || !msgs.isEmpty() || !readStates.isEmpty() || !forwardQueue.isEmpty() || (role == Role.LEADER && !readRoundActive
                 && !readsQueued.isEmpty());
     }

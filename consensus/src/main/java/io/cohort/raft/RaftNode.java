@@ -44,7 +44,7 @@ public final class RaftNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
     private static final long JOIN_TIMEOUT_MS = 10_000;
     /** Largest batch (entries to persist, or to apply) the raft thread processes itself, see {@link #isSmall}. */
-    private static final int INLINE_MAX_ENTRIES = Integer.getInteger("cohort.raft.inlineMaxEntries", 4);
+    private static final int INLINE_MAX_ENTRIES = 4;
 
     private final long id;
     private final RaftCore core;
@@ -445,6 +445,9 @@ public final class RaftNode implements AutoCloseable {
         if (s == null || s.role() != core.role() || s.term() != core.term() || s.leaderId() != core.leaderId()
                 || s.commitIndex() != core.commitIndex() || s.appliedIndex() != core.appliedIndex()
                 || !s.membership().equals(core.membership())) {
+            if (s != null && (s.term() != core.term() || s.leaderId() != core.leaderId())) {
+                LOG.info("member {}: {} in term {}, leader {}", id, core.role(), core.term(), core.leaderId());
+            }
             status = new NodeStatus(id, core.role(), core.term(), core.leaderId(), core.commitIndex(),
                     core.appliedIndex(), core.membership());
         }

@@ -5,6 +5,9 @@ import java.util.List;
 /**
  * The application the Raft engine replicates into. Committed entries arrive in log order, exactly
  * once per index as far as the state machine reports ({@link #appliedIndex()}), in batches.
+ * A {@link RaftNode} calls it from one thread at a time, but not always the same thread (its
+ * pipeline thread, or its raft thread for small batches), with a happens-before edge between
+ * calls: do not keep thread-confined state (such as an open LMDB write transaction) across calls.
  */
 public interface StateMachine {
 

@@ -28,6 +28,11 @@ import org.HdrHistogram.Recorder;
  */
 public final class RaftClusterBenchmark {
     private static final int COMMAND_BYTES = 128;
+    /**
+     * The node's default tick (elections after 1-2 s): with a shorter one, a shared 2-core machine under
+     * load stalls a replica long enough for spurious elections, and the proposals lost in them fail.
+     */
+    private static final long TICK_MS = Long.getLong("bench.tickMs", 100);
     private static final int[] IN_FLIGHT = java.util.Arrays.stream(System.getProperty("bench.inFlight", "1,64,1024")
             .split(",")).mapToInt(Integer::parseInt).toArray();
 
@@ -51,7 +56,7 @@ public final class RaftClusterBenchmark {
     }
 
     /** Result of one measured run. */
-    record Result(int inFlight, double commitsPerSecond, double p50Micros, double p99Micros) {
+    record Result(int inFlight, double commitsPerSecond, double p50Micros, double p99Micros, double cpuMicrosPerCommit) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -72,14 +77,14 @@ public final class RaftClusterBenchmark {
         }
         System.out.println();
         System.out.println("| in flight (= floor batch) | cluster commits/s | p50 µs | p99 µs | floor appends/s | floor p50 µs "
-                + "| floor p99 µs | p50 / floor p50 |");
-        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                + "| floor p99 µs | p50 / floor p50 | CPU µs per commit |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
             RaftLogFloorBenchmark.Floor f = floors.get(i);
-            System.out.printf("| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.1fx |%n", r.inFlight,
+            System.out.printf("| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.1fx | %.1f |%n", r.inFlight,
                     r.commitsPerSecond, r.p50Micros, r.p99Micros, f.appendsPerSecond(), f.p50Micros(), f.p99Micros(),
-                    r.p50Micros / f.p50Micros());
+                    r.p50Micros / f.p50Micros(), r.cpuMicrosPerCommit);
         }
     }
 
@@ -95,18 +100,21 @@ public final class RaftClusterBenchmark {
                         .storage(ChronicleLogStorage.open(dir.resolve("member-" + id)))
                         .transport(network.transport(id))
                         .stateMachine(new NoopStateMachine())
-                        .tickMs(20)
+                        .tickMs(TICK_MS)
                         .requestTimeoutMs(30_000)
                         .start());
             }
             RaftNode leader = awaitLeader(nodes);
+            long startTerm = leader.status().term();
             byte[] command = new byte[COMMAND_BYTES];
             Recorder recorder = new Recorder(3);
             Semaphore window = new Semaphore(inFlight);
             AtomicLong failures = new AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
             long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 4));
             long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
             long committed = 0;
+            long cpuStartNs = 0;
             boolean measuring = false;
             while (true) {
                 long now = System.nanoTime();
@@ -115,6 +123,7 @@ public final class RaftClusterBenchmark {
                 }
                 if (!measuring && now >= warmupEnd) {
                     recorder.getIntervalHistogram(); // Discard warm-up.
+                    cpuStartNs = processCpuNs();
                     measuring = true;
                 }
                 window.acquire();
@@ -122,7 +131,9 @@ public final class RaftClusterBenchmark {
                 boolean counted = measuring;
                 leader.propose(command).whenComplete((index, error) -> {
                     if (error != null) {
-                        failures.incrementAndGet();
+                        if (failures.incrementAndGet() == 1) {
+                            firstFailure.set(error);
+                        }
                     } else if (counted) {
                         recorder.recordValue((System.nanoTime() - start) / 1_000);
                     }
@@ -133,19 +144,35 @@ public final class RaftClusterBenchmark {
                 }
             }
             window.acquire(inFlight);
+            long cpuNs = processCpuNs() - cpuStartNs;
             Histogram h = recorder.getIntervalHistogram();
+            long endTerm = leader.status().term();
+            if (endTerm != startTerm || !leader.status().isLeader()) {
+                System.out.printf("in flight %4d: leadership changed during the run (term %d -> %d, member %d %s)%n",
+                        inFlight, startTerm, endTerm, leader.id(), leader.status().role());
+            }
             if (failures.get() > 0) {
-                throw new IllegalStateException(failures.get() + " proposals failed");
+                throw new IllegalStateException(failures.get() + " proposals failed; the first: " + firstFailure.get(),
+                        firstFailure.get());
             }
             double rate = h.getTotalCount() / (double) seconds;
-            Result r = new Result(inFlight, rate, h.getValueAtPercentile(50), h.getValueAtPercentile(99));
-            System.out.printf("in flight %4d: %,10.0f commits/s  p50 %,8d µs  p99 %,8d µs  (%d proposals)%n",
-                    inFlight, rate, h.getValueAtPercentile(50), h.getValueAtPercentile(99), committed);
+            double cpuPerCommit = h.getTotalCount() == 0 ? 0 : cpuNs / 1000.0 / h.getTotalCount();
+            Result r = new Result(inFlight, rate, h.getValueAtPercentile(50), h.getValueAtPercentile(99), cpuPerCommit);
+            System.out.printf("in flight %4d: %,10.0f commits/s  p50 %,8d µs  p99 %,8d µs  CPU %.1f µs/commit"
+                    + "  (%d proposals)%n", inFlight, rate, h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                    cpuPerCommit, committed);
             return r;
         } finally {
             nodes.forEach(RaftNode::close);
             RaftLogFloorBenchmark.deleteRecursively(dir);
         }
+    }
+
+    /** CPU time of this JVM (all threads: the three replicas, network, load generator), in ns. */
+    private static long processCpuNs() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : 0;
     }
 
     static RaftNode awaitLeader(List<RaftNode> nodes) throws InterruptedException {

@@ -10,11 +10,27 @@ import java.util.List;
 /**
  * The Raft log as the core sees it: stable entries in {@link LogStorage}, followed by unstable
  * entries (and possibly a snapshot to install) the application has not persisted yet.
+ *
+ * <p>The most recent stable entries stay in memory too (up to {@link #RECENT_STABLE_MAX_BYTES}), so
+ * that sending them to followers and handing them out for apply, which mostly happens right after
+ * they became stable, never reads them back from the storage (a copy and a CRC check per entry).
  */
 public final class RaftLog {
+    /**
+     * Payload bytes of stable entries kept in memory (default 4 MiB; system property
+     * {@code cohort.raft.recentStableMaxBytes}); beyond it the oldest are dropped, down to half.
+     */
+    static final long RECENT_STABLE_MAX_BYTES = Long.getLong("cohort.raft.recentStableMaxBytes", 4L << 20);
+
     private final LogStorage storage;
     private Snapshot unstableSnapshot;
-    private final ArrayList<Entry> unstable = new ArrayList<>();
+    /**
+     * Entries {@code [cacheOffset, cacheOffset + cache.size())}: recent stable entries (equal to the
+     * storage's), then from {@code unstableOffset} the unstable ones.
+     */
+    private final ArrayList<Entry> cache = new ArrayList<>();
+    private long cacheOffset;
+    private long stableCachedBytes;
     private long unstableOffset;
     private long committed;
     private long applied;
@@ -23,6 +39,7 @@ public final class RaftLog {
     public RaftLog(LogStorage storage, long applied) {
         this.storage = storage;
         this.unstableOffset = storage.lastIndex() + 1;
+        this.cacheOffset = unstableOffset;
         this.applied = Math.max(applied, storage.snapshot().index());
         long logEnd = Math.max(storage.lastIndex(), storage.snapshot().index());
         if (this.applied > logEnd) {
@@ -52,8 +69,8 @@ public final class RaftLog {
 
     /** Last index held. */
     public long lastIndex() {
-        if (!unstable.isEmpty()) {
-            return unstableOffset + unstable.size() - 1;
+        if (hasUnstableEntries()) {
+            return cacheEnd() - 1;
         }
         if (unstableSnapshot != null) {
             return unstableSnapshot.meta().index();
@@ -85,11 +102,14 @@ public final class RaftLog {
         if (unstableSnapshot != null && index <= unstableSnapshot.meta().index()) {
             return index == unstableSnapshot.meta().index() ? unstableSnapshot.meta().term() : 0;
         }
-        if (index >= unstableOffset && !unstable.isEmpty()) {
-            return unstable.get((int) (index - unstableOffset)).term();
+        if (index >= unstableOffset && hasUnstableEntries()) {
+            return cached(index).term();
         }
         if (index < storage.firstIndex() - 1) {
             return 0;
+        }
+        if (index >= cacheOffset && index < cacheEnd()) {
+            return cached(index).term();
         }
         try {
             return storage.term(index);
@@ -132,19 +152,23 @@ public final class RaftLog {
             return out;
         }
         long bytes = 0;
-        if (lo < unstableOffset) {
-            long stableHi = Math.min(hi, unstableOffset);
-            for (Entry e : storage.entries(lo, stableHi, maxBytes)) {
+        if (lo < cacheOffset) {
+            long storedHi = Math.min(hi, cacheOffset);
+            for (Entry e : storage.entries(lo, storedHi, maxBytes)) {
                 bytes += e.sizeBytes();
                 out.add(e);
             }
-            if (bytes > maxBytes || out.size() < stableHi - lo) {
+            if (bytes > maxBytes || out.size() < storedHi - lo) {
                 return out;
             }
         }
-        long from = Math.max(lo, unstableOffset);
+        long from = Math.max(lo, cacheOffset);
+        if (hi > cacheEnd()) {
+            throw new IllegalStateException("entries up to " + (hi - 1) + " requested but memory holds only up to "
+                    + (cacheEnd() - 1) + ": " + this);
+        }
         for (long i = from; i < hi; i++) {
-            Entry e = unstable.get((int) (i - unstableOffset));
+            Entry e = cached(i);
             bytes += e.sizeBytes();
             if (!out.isEmpty() && bytes > maxBytes) {
                 break;
@@ -214,19 +238,28 @@ public final class RaftLog {
         if (first > lastIndex() + 1) {
             throw new IllegalStateException("append at " + first + " leaves a gap after " + lastIndex());
         }
-        if (first == unstableOffset + unstable.size()) {
-            unstable.addAll(ents);
-        } else if (first <= unstableOffset) {
-            unstable.clear();
+        if (first == cacheEnd() && first >= unstableOffset) {
+            cache.addAll(ents);
+        } else if (first <= cacheOffset || first > cacheEnd()) {
+            cache.clear();
+            cacheOffset = first;
             unstableOffset = first;
-            unstable.addAll(ents);
+            stableCachedBytes = 0;
+            cache.addAll(ents);
         } else {
-            unstable.subList((int) (first - unstableOffset), unstable.size()).clear();
-            unstable.addAll(ents);
+            // Supersede [first, ...): the stable entries among them too, which must then be written again.
+            List<Entry> superseded = cache.subList((int) (first - cacheOffset), cache.size());
+            if (first < unstableOffset) {
+                for (int i = 0, n = (int) (unstableOffset - first); i < n; i++) {
+                    stableCachedBytes -= superseded.get(i).sizeBytes();
+                }
+                unstableOffset = first;
+            }
+            superseded.clear();
+            cache.addAll(ents);
         }
-        for (int i = 1; i < unstable.size(); i++) {
-            assert unstable.get(i).index() == unstable.get(i - 1).index() + 1 : "unstable not consecutive";
-        }
+        assert cache.isEmpty() || cache.get(cache.size() - 1).index() == cacheEnd() - 1 : "cache not consecutive";
+        assert cacheOffset <= unstableOffset && unstableOffset <= cacheEnd() : "unstable outside the cache";
         return lastIndex();
     }
 
@@ -266,7 +299,12 @@ public final class RaftLog {
 
     /** Unstable entries waiting to be persisted. */
     public List<Entry> unstableEntries() {
-        return List.copyOf(unstable);
+        return List.copyOf(cache.subList((int) (unstableOffset - cacheOffset), cache.size()));
+    }
+
+    /** True if entries wait to be persisted. */
+    public boolean hasUnstableEntries() {
+        return cacheEnd() > unstableOffset;
     }
 
     /** Snapshot waiting to be installed, or null. */
@@ -276,14 +314,26 @@ public final class RaftLog {
 
     /** The application persisted entries up to ({@code index}, {@code term}). */
     public void stableTo(long index, long term) {
-        if (index < unstableOffset || unstable.isEmpty()) {
+        if (index < unstableOffset || !hasUnstableEntries()) {
             return;
         }
         if (index > lastIndex() || term(index) != term) {
             return;
         }
-        unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
+        for (long i = unstableOffset; i <= index; i++) {
+            stableCachedBytes += cached(i).sizeBytes();
+        }
         unstableOffset = index + 1;
+        if (stableCachedBytes > RECENT_STABLE_MAX_BYTES) {
+            // Drop the oldest stable entries down to half the bound: one array shift per half-bound of entries.
+            int drop = 0;
+            while (stableCachedBytes > RECENT_STABLE_MAX_BYTES / 2 && cacheOffset + drop < unstableOffset) {
+                stableCachedBytes -= cache.get(drop).sizeBytes();
+                drop++;
+            }
+            cache.subList(0, drop).clear();
+            cacheOffset += drop;
+        }
     }
 
     /** The application installed the snapshot at {@code index}. */
@@ -301,8 +351,10 @@ public final class RaftLog {
             throw new IllegalStateException("restore at " + idx + " <= committed " + committed);
         }
         committed = idx;
-        unstable.clear();
+        cache.clear();
+        stableCachedBytes = 0;
         unstableOffset = idx + 1;
+        cacheOffset = unstableOffset;
         unstableSnapshot = snapshot;
     }
 
@@ -310,6 +362,14 @@ public final class RaftLog {
     @Override
     public String toString() {
         return "log[first=" + firstIndex() + " last=" + lastIndex() + " committed=" + committed + " applied=" + applied
-                + " unstableOffset=" + unstableOffset + " unstable=" + unstable.size() + "]";
+                + " cacheOffset=" + cacheOffset + " unstableOffset=" + unstableOffset + " cacheEnd=" + cacheEnd() + "]";
+    }
+
+    private long cacheEnd() {
+        return cacheOffset + cache.size();
+    }
+
+    private Entry cached(long index) {
+        return cache.get((int) (index - cacheOffset));
     }
 }
