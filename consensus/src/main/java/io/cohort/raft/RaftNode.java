@@ -76,6 +76,9 @@ public final class RaftNode implements AutoCloseable {
     private final ArrayDeque<Request> waitingForLeader = new ArrayDeque<>();
     private final List<Admin> pendingAdmin = new ArrayList<>();
     private boolean readyOutstanding;
+    /** The term and leader last seen, to notice a leadership change (reads in flight are then asked again). */
+    private long observedTerm = -1;
+    private long observedLeader = -1;
 
     // The thread processing the current Ready: the pipeline, or the raft thread for a small one (isSmall).
     private final PriorityQueue<WaitingRead> waitingReads = new PriorityQueue<>();
@@ -272,6 +275,11 @@ public final class RaftNode implements AutoCloseable {
         try {
             while (running) {
                 int work = drainInbox();
+                if (core.term() != observedTerm || core.leaderId() != observedLeader) {
+                    observedTerm = core.term();
+                    observedLeader = core.leaderId();
+                    work += retryReads();
+                }
                 long now = System.nanoTime();
                 if (now - nextTickNs >= 0) {
                     core.tick();
@@ -353,6 +361,24 @@ public final class RaftNode implements AutoCloseable {
                         "the leader refused the request (too large, or too many uncommitted entries)"));
             }
         }
+    }
+
+    /**
+     * Asks again for the read index of every read in flight. A leader that steps down forgets the reads it was
+     * confirming, so without this they would only time out; a read is safe to ask twice (the first answer wins).
+     */
+    private int retryReads() {
+        if (core.leaderId() == 0) {
+            return 0; // Asked again once a leader is known (this runs on every leader change).
+        }
+        int n = 0;
+        for (Pending p : pending.values()) {
+            if (p.kind == Kind.READ && p.accepted) {
+                core.readIndex(longBytes(p.requestId));
+                n++;
+            }
+        }
+        return n;
     }
 
     private void startAdmin(Admin a) {

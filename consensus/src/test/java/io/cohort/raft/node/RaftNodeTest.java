@@ -99,7 +99,9 @@ class RaftNodeTest {
     private RaftNode start(long id, Function<Long, LogStorage> storage, long snapshotInterval) {
         ListStateMachine sm = machines.computeIfAbsent(id, k -> new ListStateMachine());
         RaftNode n = RaftNode.builder(id)
-                .raft(r -> r.bootstrap(THREE).electionTicks(10).heartbeatTicks(1).randomSeed(id)
+                // 300 ms elections: the machine running the suite may be loaded, and these tests are not about
+                // how fast an election is.
+                .raft(r -> r.bootstrap(THREE).electionTicks(30).heartbeatTicks(1).randomSeed(id)
                         .snapshotIntervalEntries(snapshotInterval))
                 .storage(storage.apply(id))
                 .transport(network.transport(id))
@@ -188,6 +190,24 @@ class RaftNodeTest {
             assertThat(readIndex).isGreaterThanOrEqualTo(written);
             assertThat(machines.get(n.id()).applied).contains("w");
         }
+    }
+
+    @Test
+    void aReadInFlightWhenTheLeaderIsLostIsAnsweredByTheNextLeader() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id, i -> new MemoryLogStorage(), 0);
+        }
+        RaftNode old = awaitLeader();
+        long written = old.propose(utf8("w")).get(10, TimeUnit.SECONDS).index();
+        RaftNode follower = nodes.values().stream().filter(n -> n != old).findFirst().orElseThrow();
+        awaitApplied(List.of("w"), follower.id());
+        network.isolate(old.id());
+        // The follower still takes the old leader for the leader: the read goes there and is never confirmed.
+        CompletableFuture<Long> read = follower.readIndex();
+        RaftNode fresh = awaitLeaderOtherThan(old.id());
+        assertThat(fresh.id()).isNotEqualTo(old.id());
+        // Asked again of the new leader: answered well within the request timeout, not failed by it.
+        assertThat(read.get(2_500, TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(written);
     }
 
     @Test
