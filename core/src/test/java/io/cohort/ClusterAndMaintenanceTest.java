@@ -15,12 +15,17 @@ class ClusterAndMaintenanceTest {
     Path tmp;
 
     @Test
-    void membersLeaderAndLeadershipTransfer() {
+    void membersLeaderAndLeadershipTransfer() throws InterruptedException {
         try (TestCluster cluster = TestCluster.start(3)) {
             CohortNode leader = cluster.leader();
             CohortNode follower = cluster.followers().get(0);
             assertThat(follower.cluster().members()).extracting(Member::id).containsExactly(1L, 2L, 3L);
             assertThat(follower.cluster().members()).allMatch(m -> !m.learner() && m.address().startsWith("in-memory:"));
+            // A follower learns who leads from the leader's first message, which may still be on its way.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (follower.cluster().leader().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             assertThat(follower.cluster().leader()).hasValue(leader.memberId());
 
             leader.cluster().transferLeadership(follower.memberId());
