@@ -71,6 +71,16 @@ public final class CohortNode implements AutoCloseable {
         return cluster;
     }
 
+    /** Where this node completes futures and runs recipe callbacks by default. */
+    java.util.concurrent.Executor callbackExecutor() {
+        return core.settings().callbackExecutor();
+    }
+
+    /** Opens a {@link Session}: a lease of {@code ttl} kept alive in the background, for elections and locks. */
+    public Session newSession(java.time.Duration ttl) {
+        return Session.open(this, ttl);
+    }
+
     /** Watches on the keyspace this member serves. */
     public Watcher watcher() {
         return watcher;

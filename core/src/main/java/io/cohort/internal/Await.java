@@ -22,14 +22,21 @@ public final class Await {
             throw new CohortException.OutcomeUnknown(
                     "interrupted while waiting; the request may still take effect", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException(cause);
+            throw unwrap(e.getCause());
         }
+    }
+
+    /** {@code cause} as the unchecked exception to rethrow (an {@link Error} is thrown as it is). */
+    public static RuntimeException unwrap(Throwable cause) {
+        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new IllegalStateException(cause);
     }
 }

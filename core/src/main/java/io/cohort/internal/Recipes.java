@@ -1,0 +1,106 @@
+package io.cohort.internal;
+
+import io.cohort.CohortNode;
+import io.cohort.GetOptions;
+import io.cohort.GetResult;
+import io.cohort.KeyRange;
+import io.cohort.Watch;
+import io.cohort.WatchCancellation;
+import io.cohort.WatchListener;
+import io.cohort.WatchSpec;
+import io.cohort.mvcc.Bytes;
+import io.cohort.mvcc.Event;
+import io.cohort.mvcc.KeyValue;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * What elections and locks share, after etcd's {@code concurrency} package: a key per contender under a prefix,
+ * ordered by create revision; a contender leads (holds) once every key created before its own is gone.
+ */
+public final class Recipes {
+    private Recipes() {
+    }
+
+    /** The prefix of a recipe named {@code name}: {@code name} plus a trailing slash. */
+    public static String prefix(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a recipe needs a non-empty name (a key prefix)");
+        }
+        return name.endsWith("/") ? name : name + "/";
+    }
+
+    /** The key of the contender holding lease {@code leaseId} under {@code prefix}. */
+    public static Bytes key(String prefix, long leaseId) {
+        return Bytes.ofUtf8(prefix + Long.toHexString(leaseId));
+    }
+
+    /** The contender with the lowest create revision under {@code prefix} (linearizable), or null. */
+    public static CompletableFuture<KeyValue> first(CohortNode node, String prefix) {
+        return node.kv().getAsync(KeyRange.prefix(prefix), GetOptions.defaults()
+                        .withSort(GetOptions.SortTarget.CREATE, GetOptions.SortOrder.ASCEND).withLimit(1))
+                .thenApply(r -> r.kvs().isEmpty() ? null : r.kvs().get(0));
+    }
+
+    /**
+     * Completes once no key under {@code prefix} was created before {@code myRevision}: waits for the deletion of
+     * the latest such key, again and again (each contender watches only its predecessor: no thundering herd).
+     */
+    public static CompletableFuture<Void> waitForPredecessors(CohortNode node, String prefix, long myRevision,
+                                                              Executor executor) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        step(node, prefix, myRevision, executor, done);
+        return done;
+    }
+
+    private static void step(CohortNode node, String prefix, long myRevision, Executor executor,
+                             CompletableFuture<Void> done) {
+        if (done.isDone()) {
+            return;
+        }
+        node.kv().getAsync(KeyRange.prefix(prefix), GetOptions.defaults()
+                        .withCreateRevisions(0, myRevision - 1)
+                        .withSort(GetOptions.SortTarget.CREATE, GetOptions.SortOrder.DESCEND).withLimit(1))
+                .whenComplete((GetResult r, Throwable e) -> {
+                    if (e != null) {
+                        done.completeExceptionally(e);
+                        return;
+                    }
+                    if (r.kvs().isEmpty()) {
+                        done.complete(null);
+                        return;
+                    }
+                    Bytes predecessor = r.kvs().get(0).key();
+                    // Watch it from just after the read: its deletion cannot slip in between.
+                    WatchSpec spec = WatchSpec.of(KeyRange.key(predecessor)).fromRevision(r.revision() + 1)
+                            .withoutPuts();
+                    CompletableFuture<Watch> watchRef = new CompletableFuture<>();
+                    java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+                    WatchListener l = new WatchListener() {
+                        @Override
+                        public void onEvents(List<Event> events, long revision) {
+                            if (fired.compareAndSet(false, true)) {
+                                watchRef.thenAccept(Watch::cancel);
+                                step(node, prefix, myRevision, executor, done);
+                            }
+                        }
+
+                        @Override
+                        public void onCancelled(WatchCancellation c) {
+                            if (fired.compareAndSet(false, true)) {
+                                if (c.reason() == WatchCancellation.Reason.COMPACTED) {
+                                    step(node, prefix, myRevision, executor, done); // Read again, watch again.
+                                } else {
+                                    done.completeExceptionally(new IllegalStateException(
+                                            "the watch on " + predecessor + " ended: " + c.message()));
+                                }
+                            }
+                        }
+                    };
+                    Watch w = node.watcher().watch(spec, executor, l);
+                    watchRef.complete(w);
+                    done.whenComplete((v, x) -> w.cancel()); // Stop watching once decided or given up.
+                });
+    }
+}
