@@ -39,6 +39,7 @@ import java.util.concurrent.Executors;
  * <ul>
  *   <li>{@code put K V} → {@code ok REVISION}</li>
  *   <li>{@code get K} (linearizable), {@code sget K} (serializable, local) → {@code ok REVISION VALUE|<absent>}</li>
+ *   <li>{@code rget K REVISION} (serializable, local) → {@code ok REVISION VALUE|<absent>}: K as of REVISION</li>
  *   <li>{@code cas K EXPECTED NEW} (EXPECTED may be {@code <absent>}) → {@code ok REVISION true|false}</li>
  *   <li>{@code count PREFIX} (serializable) → {@code ok REVISION COUNT}</li>
  *   <li>{@code status} → {@code ok LEADER_ID IS_LEADER TERM APPLIED_INDEX REVISION}</li>
@@ -100,6 +101,9 @@ public final class ScriptedMember {
                 case "put" -> answer(id, node.kv().putAsync(w[2], w[3]).thenApply(r -> "ok " + r.revision()));
                 case "get" -> answer(id, node.kv().getAsync(w[2]).thenApply(ScriptedMember::valueAnswer));
                 case "sget" -> answer(id, node.kv().getAsync(KeyRange.key(w[2]), GetOptions.serializableRead())
+                        .thenApply(ScriptedMember::valueAnswer));
+                case "rget" -> answer(id, node.kv().getAsync(KeyRange.key(w[2]),
+                        GetOptions.serializableRead().withRevision(Long.parseLong(w[3])))
                         .thenApply(ScriptedMember::valueAnswer));
                 case "cas" -> {
                     Compare expected = w[3].equals(ABSENT) ? Compare.createRevision(w[2]).eq(0)
