@@ -43,13 +43,21 @@ public final class ClusterMember {
      * Runs one member: {@code ID DATA_DIR MEMBERS}, where MEMBERS is {@code id=host:port,...} and includes ID.
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: ClusterMember ID DATA_DIR ID=HOST:PORT,ID=HOST:PORT,...  (e.g. 1 /tmp/cohort-1 "
-                    + "1=127.0.0.1:7401,2=127.0.0.1:7402,3=127.0.0.1:7403)");
+        String usage = "usage: ClusterMember ID DATA_DIR ID=HOST:PORT,ID=HOST:PORT,...  (e.g. 1 /tmp/cohort-1 "
+                + "1=127.0.0.1:7401,2=127.0.0.1:7402,3=127.0.0.1:7403)";
+        long id;
+        Map<Long, String> members;
+        try {
+            if (args.length != 3) {
+                throw new IllegalArgumentException("expected 3 arguments, got " + args.length);
+            }
+            id = parseMemberId(args[0]);
+            members = parseMembers(args[2]);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\n" + usage);
             System.exit(2);
+            return;
         }
-        long id = parseMemberId(args[0]);
-        Map<Long, String> members = parseMembers(args[2]);
         try (CohortNode node = startMember(id, Path.of(args[1]), members)) {
             // Ctrl-C: close cleanly (a kill -9 is fine too: the member recovers from its log on restart).
             Runtime.getRuntime().addShutdownHook(new Thread(node::close, "cohort-shutdown"));
