@@ -14,8 +14,11 @@ import io.cohort.linearizability.Operation;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,6 +40,7 @@ final class ClientLoad {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> clients = new ArrayList<>();
     private volatile int isolatedMember;
+    private final Map<String, Integer> isolatedOutcomes = new ConcurrentHashMap<>();
 
     /** An acknowledged write: {@code key} holds {@code value} at {@code revision}. */
     record Acked(String key, String value, long revision) {
@@ -56,11 +60,28 @@ final class ClientLoad {
     }
 
     /**
-     * From now on only client 0 sends to {@code memberId} (0: nobody is isolated): requests to an isolated member
-     * wait out their timeout, and with every client stuck there the majority would see no load.
+     * From now on client 0 sends only to {@code memberId} and the others never do (0: nobody is isolated): requests
+     * to an isolated member wait out their timeout, and with every client stuck there the majority would see no load.
      */
     void isolate(int memberId) {
         isolatedMember = memberId;
+    }
+
+    /** How the requests sent to an isolated member ended, by outcome ("ok", "failed", "unknown"). */
+    Map<String, Integer> isolatedOutcomes() {
+        return new TreeMap<>(isolatedOutcomes);
+    }
+
+    /** Waits until at least {@code n} requests to the isolated member have ended. */
+    void awaitIsolatedRequests(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (isolatedOutcomes.values().stream().mapToInt(Integer::intValue).sum() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + isolatedOutcomes + " requests to the isolated member ended of the "
+                        + n + " awaited within " + WAIT_MS + " ms");
+            }
+            Thread.sleep(10);
+        }
     }
 
     /** Writes acknowledged so far. */
@@ -147,10 +168,11 @@ final class ClientLoad {
         SplittableRandom random = new SplittableRandom(client * 7919L + 1);
         int n = 0;
         while (!stop.get()) {
-            int memberId = 1 + (client + n) % MEMBERS;
+            int isolated = isolatedMember;
+            int memberId = isolated != 0 && client == 0 ? isolated : 1 + (client + n) % MEMBERS;
             MemberProcess member = jvms.member(memberId);
             n++;
-            if (member == null || !member.alive() || (memberId == isolatedMember && client != 0)) {
+            if (member == null || !member.alive() || (memberId == isolated && client != 0)) {
                 continue;
             }
             String key = key(random.nextInt(KEYS));
@@ -180,6 +202,9 @@ final class ClientLoad {
                 return;
             }
             long ret = System.nanoTime();
+            if (memberId == isolated) {
+                isolatedOutcomes.merge(reply == null ? "unknown" : reply.status(), 1, Integer::sum);
+            }
             boolean write = !(input instanceof KvModel.Get);
             if (reply == null || reply.status().equals("unknown")) {
                 if (write) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 
 /**
  * Three {@link MemberProcess} JVMs on 127.0.0.1 over TCP. With proxies, member i dials member j through its own
@@ -144,7 +145,7 @@ final class MemberJvms implements AutoCloseable {
         return addresses;
     }
 
-    private void forLinksOf(int id, java.util.function.Consumer<LoopbackProxy> action) {
+    private void forLinksOf(int id, Consumer<LoopbackProxy> action) {
         if (proxies == null) {
             throw new IllegalStateException("started without proxies");
         }

@@ -39,6 +39,7 @@ class PartitionLeaderUnderLoadTest {
             int newLeader = jvms.awaitLeader(leader, majority);
             long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
             int ackedDuringCut = load.awaitAcknowledged(load.acknowledged() + 100);
+            load.awaitIsolatedRequests(3);
             jvms.heal(leader);
             load.isolate(0);
             load.awaitAcknowledged(load.acknowledged() + 100);
@@ -47,8 +48,9 @@ class PartitionLeaderUnderLoadTest {
 
             long revision = jvms.awaitSameRevision();
             System.out.printf("partition of leader %d: new leader %d after %d ms; %d writes acknowledged (%d by the "
-                    + "cut, %d by the heal), %d operations checked%n", leader, newLeader, electedMs, load.acknowledged(),
-                    ackedBeforeCut, ackedDuringCut, load.operations());
+                    + "cut, %d by the heal), %d operations checked; requests to the isolated member: %s%n", leader, newLeader,
+                    electedMs, load.acknowledged(), ackedBeforeCut, ackedDuringCut, load.operations(),
+                    load.isolatedOutcomes());
             load.verify(revision);
         }
     }
