@@ -115,7 +115,8 @@ public final class Demo {
         say("   what it missed.");
         start(leader);
         long caughtUp = awaitSameRevision();
-        say("   member " + leader + " is back (pid " + members.get(leader).pid() + ") and at revision " + caughtUp
+        say("   member " + leader + " is back (pid " + members.get(leader).pid() + "), follows member "
+                + members.get(leader).call("status", TIMEOUT_MS).word(0) + " and is at revision " + caughtUp
                 + " like the others.");
 
         say("\n7. The checks.");
