@@ -96,11 +96,12 @@ final class ClientLoad {
 
     /** Waits until at least {@code n} writes are acknowledged and returns how many are. */
     int awaitAcknowledged(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        long waitMs = WAIT_MS + 10L * Math.max(0, n - acked.size()); // Room for long runs of writes too.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         while (acked.size() < n) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("only " + acked.size() + " writes acknowledged of the " + n
-                        + " awaited within " + WAIT_MS + " ms");
+                        + " awaited within " + waitMs + " ms");
             }
             Thread.sleep(10);
         }

@@ -20,7 +20,7 @@ class KillLeaderUnderLoadTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void noAcknowledgedWriteIsLostAndTheHistoryIsLinearizableWhenTheLeaderIsKilledUnderLoad() throws Exception {
-        try (MemberJvms jvms = new MemberJvms(root, false)) {
+        try (MemberJvms jvms = new MemberJvms(root, false, "KillLeaderUnderLoadTest")) {
             for (int id : MemberJvms.all()) {
                 jvms.start(id);
             }

@@ -24,12 +24,19 @@ final class MemberJvms implements AutoCloseable {
     static final long WAIT_MS = 20_000;
 
     private final Path root;
+    private final Path logDir;
     private final int[] ports = new int[MEMBERS + 1];
     private final LoopbackProxy[][] proxies; // [from][to], null without proxies
     private final AtomicReferenceArray<MemberProcess> members = new AtomicReferenceArray<>(MEMBERS + 1);
 
-    MemberJvms(Path root, boolean withProxies) throws IOException {
+    MemberJvms(Path root, boolean withProxies, String logName) throws IOException {
         this.root = root;
+        // Member logs (INFO) outside the temporary directory, so that they outlive a failed run.
+        this.logDir = Path.of("target", "member-logs", logName);
+        Files.createDirectories(logDir);
+        for (int id = 1; id <= MEMBERS; id++) {
+            Files.deleteIfExists(logDir.resolve("member-" + id + ".log"));
+        }
         for (int id = 1; id <= MEMBERS; id++) {
             ports[id] = freePort();
         }
@@ -49,8 +56,9 @@ final class MemberJvms implements AutoCloseable {
     void start(int id) throws IOException {
         Path dir = root.resolve("member-" + id);
         Files.createDirectories(dir);
-        members.set(id, MemberProcess.start(id, dir, addressesSeenBy(id), root.resolve("member-" + id + ".log"),
-                event -> { }));
+        members.set(id, MemberProcess.start(id, dir, addressesSeenBy(id), logDir.resolve("member-" + id + ".log"),
+                event -> { }, List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                        "-Dorg.slf4j.simpleLogger.showDateTime=true")));
     }
 
     /** Member {@code id}'s process (the latest one started). */

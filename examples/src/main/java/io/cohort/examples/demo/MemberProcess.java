@@ -86,12 +86,19 @@ public final class MemberProcess implements AutoCloseable {
      */
     public static MemberProcess start(long memberId, Path dataDir, Map<Long, String> members, Path logFile,
                                       Consumer<String> events) {
+        return start(memberId, dataDir, members, logFile, events, List.of());
+    }
+
+    /** {@link #start(long, Path, Map, Path, Consumer)} with more JVM arguments (e.g. a log level). */
+    public static MemberProcess start(long memberId, Path dataDir, Map<Long, String> members, Path logFile,
+                                      Consumer<String> events, List<String> jvmArgs) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(JvmFlags.required());
         // Small, quick-starting JVMs: three of them share a laptop (or a 2-core CI box) with the parent.
         command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         command.add(ScriptedMember.class.getName());
