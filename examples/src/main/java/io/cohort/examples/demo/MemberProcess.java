@@ -96,8 +96,10 @@ public final class MemberProcess implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(JvmFlags.required());
-        // Small, quick-starting JVMs: three of them share a laptop (or a 2-core CI box) with the parent.
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        // Small, quick-starting JVMs: three of them share a laptop (or a 2-core CI box) with the parent. 256 MiB of
+        // heap was too little: a leader catching a member up after a partition died of OutOfMemoryError (in the TCP
+        // send ring's growth) in the partition test.
+        command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
@@ -237,7 +239,8 @@ public final class MemberProcess implements AutoCloseable {
             CompletableFuture<Reply> reply = pending.remove(id);
             if (reply != null) {
                 reply.completeExceptionally(new MemberGone("member " + memberId + " (pid " + process.pid()
-                        + ") is gone; the outcome of the request is unknown"));
+                        + ") is gone" + (process.isAlive() ? "" : " (exit code " + process.exitValue() + ")")
+                        + "; the outcome of the request is unknown"));
             }
         }
     }
