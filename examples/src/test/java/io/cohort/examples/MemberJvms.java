@@ -23,11 +23,12 @@ final class MemberJvms implements AutoCloseable {
     static final long OP_TIMEOUT_MS = 10_000;
     static final long WAIT_MS = 20_000;
     /**
-     * The member JVMs' heap (-Dmember.heap=...). Known issue, not fixed here: a leader catching up a member after a
-     * partition of several thousand writes can fill any heap tried (512m, 1g) with millions of
-     * {@code io.cohort.raft.Entry} objects and die of OutOfMemoryError; -Dpartition.writesWhileCut=6000 reproduces it.
+     * The member JVMs' heap (-Dmember.heap=...), 2g as every test JVM of the build. Known bug, not fixed here (it is
+     * in the consensus module): a leader catching up a member that missed a few thousand small writes in a partition
+     * spikes past 1 GiB of heap (millions of {@code io.cohort.raft.Entry} copies, OutOfMemoryError in
+     * {@code RaftCore.sendAppend}). {@code -Dmember.heap=1g -Dpartition.writesWhileCut=6000} reproduces it.
      */
-    static final String MEMBER_HEAP = System.getProperty("member.heap", "512m");
+    static final String MEMBER_HEAP = System.getProperty("member.heap", "2g");
 
     private final Path root;
     private final Path logDir;
