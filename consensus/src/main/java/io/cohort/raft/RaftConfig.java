@@ -25,6 +25,11 @@ public final class RaftConfig {
     public final int maxInflightAppends;
     /** Upper bound on entry payload bytes in flight per follower. */
     public final long maxInflightBytes;
+    /**
+     * Max entry bytes in the append messages of one {@link Ready} (all followers together): what a leader
+     * materialises at once to catch followers up, whatever the in-flight allowance.
+     */
+    public final long maxReadyAppendBytes;
     /** Upper bound on uncommitted entries a leader accepts before refusing proposals. */
     public final int maxUncommittedEntries;
     /** Upper bound on one proposal's payload bytes. */
@@ -57,6 +62,11 @@ public final class RaftConfig {
         maxAppendBytes = b.maxAppendBytes;
         maxInflightAppends = b.maxInflightAppends;
         maxInflightBytes = b.maxInflightBytes;
+        if (b.maxReadyAppendBytes < b.maxAppendBytes) {
+            throw new IllegalArgumentException("maxReadyAppendBytes (" + b.maxReadyAppendBytes
+                    + ") must be at least maxAppendBytes (" + b.maxAppendBytes + ")");
+        }
+        maxReadyAppendBytes = b.maxReadyAppendBytes;
         maxUncommittedEntries = b.maxUncommittedEntries;
         maxEntryBytes = b.maxEntryBytes;
         maxPendingReads = b.maxPendingReads;
@@ -83,6 +93,7 @@ public final class RaftConfig {
         private long maxAppendBytes = 1 << 20;
         private int maxInflightAppends = 256;
         private long maxInflightBytes = 64L << 20;
+        private long maxReadyAppendBytes = 8L << 20;
         private int maxUncommittedEntries = 10_000;
         private int maxEntryBytes = 8 << 20;
         private int maxPendingReads = 10_000;
@@ -146,6 +157,12 @@ public final class RaftConfig {
         /** Max bytes in flight per follower. */
         public Builder maxInflightBytes(long v) {
             maxInflightBytes = v;
+            return this;
+        }
+
+        /** Max entry bytes in the append messages of one Ready, all followers together (default 8 MiB). */
+        public Builder maxReadyAppendBytes(long v) {
+            maxReadyAppendBytes = v;
             return this;
         }
 

@@ -62,6 +62,8 @@ public final class RaftCore {
     private final ArrayList<Entry> forwardQueue = new ArrayList<>();
 
     private List<Message> msgs = new ArrayList<>();
+    /** Entry bytes in the append messages of {@link #msgs}: bounded, so catch-up never floods the heap. */
+    private long msgsAppendBytes;
     private List<ReadState> readStates = new ArrayList<>();
     private HardState prevHardState;
     private long prevLeaderId;
@@ -749,6 +751,9 @@ public final class RaftCore {
         if (pr == null || pr.isPaused()) {
             return false;
         }
+        if (msgsAppendBytes >= cfg.maxReadyAppendBytes) {
+            return false; // Sent from a later Ready: acks and heartbeat responses ask again.
+        }
         long prevIndex = pr.next - 1;
         if (log.isCompacted(prevIndex)) {
             return startSnapshot(to, pr);
@@ -775,6 +780,7 @@ public final class RaftCore {
         for (Entry e : ents) {
             bytes += e.sizeBytes();
         }
+        msgsAppendBytes += bytes;
         send(Message.builder(MessageType.APPEND).to(to).index(prevIndex).logTerm(prevTerm).entries(ents)
                 .commit(log.committed()).build());
         if (pr.state == Progress.State.REPLICATE) {
@@ -1163,6 +1169,7 @@ public final class RaftCore {
         Ready rd = new Ready(leaderId, role, hs.equals(prevHardState) ? null : hs, log.unstableEntries(),
                 log.unstableSnapshot(), committed, msgs, readStates, snapReq);
         msgs = new ArrayList<>();
+        msgsAppendBytes = 0;
         readStates = new ArrayList<>();
         prevLeaderId = leaderId;
         prevRole = role;

@@ -414,4 +414,28 @@ class RaftCoreTest {
         f.advance(rd2);
         assertThat(f.lastIndex()).isEqualTo(last + 2);
     }
+
+    @Test
+    void aFollowerFarBehindIsCaughtUpWithoutMoreThanTheBoundInOneReady() {
+        TestCluster c = new TestCluster(3, b -> b.maxAppendBytes(1_000).maxReadyAppendBytes(3_000)
+                .maxUncommittedEntries(100_000));
+        c.elect(1);
+        c.isolated.add(3L);
+        for (int i = 0; i < 2_000; i++) {
+            c.core(1).propose(b("entry-" + i + "-padding-padding-padding"));
+            if (i % 100 == 0) {
+                c.stabilize();
+            }
+        }
+        c.stabilize();
+        c.maxReadyAppendBytesSeen = 0;
+        c.isolated.clear();
+        for (int round = 0; round < 500 && c.core(3).commitIndex() < c.core(1).commitIndex(); round++) {
+            c.tickAll(1); // Heartbeat responses ask for more whenever a Ready was full.
+            c.stabilize();
+        }
+        assertThat(c.core(3).commitIndex()).as("caught up").isEqualTo(c.core(1).commitIndex());
+        assertThat(c.maxReadyAppendBytesSeen).as("entry bytes in one Ready's appends")
+                .isPositive().isLessThanOrEqualTo(3_000 + 1_000);
+    }
 }

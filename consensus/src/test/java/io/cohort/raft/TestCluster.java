@@ -23,6 +23,8 @@ final class TestCluster {
     final List<Message> inFlight = new ArrayList<>();
     final List<Message> delivered = new ArrayList<>();
     final TreeSet<Long> isolated = new TreeSet<>();
+    /** The most entry bytes seen in the append messages of one Ready. */
+    long maxReadyAppendBytesSeen;
     Predicate<Message> drop = m -> false;
     private final Consumer<RaftConfig.Builder> tweak;
 
@@ -84,6 +86,15 @@ final class TestCluster {
             }
             n.storage.sync();
             inFlight.addAll(rd.messages());
+            long appendBytes = 0;
+            for (Message m : rd.messages()) {
+                if (m.type() == MessageType.APPEND) {
+                    for (Entry e : m.entries()) {
+                        appendBytes += e.sizeBytes();
+                    }
+                }
+            }
+            maxReadyAppendBytesSeen = Math.max(maxReadyAppendBytesSeen, appendBytes);
             for (Entry e : rd.committedEntries()) {
                 if (e.type() == EntryType.COMMAND) {
                     n.commands.add(e.data());

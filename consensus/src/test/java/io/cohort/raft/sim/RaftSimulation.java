@@ -210,6 +210,9 @@ public class RaftSimulation {
                     .maxInflightAppends(1 + rnd.nextInt(8)).maxInflightBytes(256 + rnd.nextInt(4096))
                     .maxUncommittedEntries(200).maxPendingReads(64).maxApplyBytes(128 + rnd.nextInt(1024))
                     .snapshotIntervalEntries(10 + rnd.nextInt(30)).snapshotChunkBytes(64 + rnd.nextInt(400));
+            // From its own stream (earlier seeds keep their runs): a Ready's appends bounded to one to four messages.
+            java.util.Random own = new java.util.Random(seed * 131 + id * 7 + epoch);
+            builder.maxReadyAppendBytes(builder.build().maxAppendBytes * (1 + own.nextInt(4)));
             RaftConfig cfg = tuneConfig(builder).build();
             core = new RaftCore(cfg, disk, durableSnapshot, replica.appliedIndex());
             int e = epoch;
