@@ -119,7 +119,7 @@ public final class CohortNode implements AutoCloseable {
         private long requestTimeoutMs = 5_000;
         private long maxRequestBytes = 1_572_864;
         private long quotaBytes = 2L << 30;
-        private long snapshotIntervalEntries = 10_000;
+        private long snapshotIntervalEntries = 100_000;
         private long leaseCheckpointIntervalMs = 5 * 60_000;
         private int maxPendingRequests = 16_384;
         private Executor callbackExecutor = ForkJoinPool.commonPool();
@@ -200,7 +200,11 @@ public final class CohortNode implements AutoCloseable {
             return this;
         }
 
-        /** Applied entries between snapshots, after which the log behind is discarded (default 10000; 0: never). */
+        /**
+         * Applied entries between snapshots, after which the log behind is discarded (default 100,000, etcd's
+         * snapshot count; 0: never). A snapshot copies the whole keyspace on the apply path, so small intervals
+         * stall writes while it runs.
+         */
         public Builder snapshotIntervalEntries(long v) {
             snapshotIntervalEntries = v;
             return this;
