@@ -83,7 +83,7 @@ HDR
 
 JFR_OPTS=()
 if [ "${JFR:-0}" = 1 ]; then
-  JFR_OPTS=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP.jfr,settings=profile")
+  JFR_OPTS=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP.jfr,settings=profile,dumponexit=true")
 fi
 
 echo "== load (results in $RESULTS/vs-etcd-$STAMP.*)"

@@ -140,6 +140,7 @@ public final class ChartWriter {
         if (v >= 1e3) {
             return String.format(Locale.ROOT, "%.0fk", v / 1e3);
         }
-        return v >= 1 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+        return v >= 1 ? String.format(Locale.ROOT, "%.0f", v)
+                : new java.math.BigDecimal(v, new java.math.MathContext(1)).stripTrailingZeros().toPlainString();
     }
 }

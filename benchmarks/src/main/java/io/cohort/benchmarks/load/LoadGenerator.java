@@ -63,7 +63,6 @@ public final class LoadGenerator {
         Recorder progress = new Recorder(3);
         Semaphore window = new Semaphore(inFlight);
         AtomicLong errors = new AtomicLong();
-        AtomicLong firstError = new AtomicLong();
         List<Throwable> errorSample = new ArrayList<>(1);
         long start = System.nanoTime();
         long warmupEnd = start + (long) (warmupSeconds * 1e9);
@@ -88,7 +87,6 @@ public final class LoadGenerator {
                             long now = System.nanoTime();
                             if (e != null || Boolean.FALSE.equals(r)) {
                                 if (errors.getAndIncrement() == 0) {
-                                    firstError.set(now);
                                     synchronized (errorSample) {
                                         errorSample.add(e != null ? e : new IllegalStateException("CAS compare failed"));
                                     }
