@@ -5,7 +5,7 @@
 #
 # Environment: SECONDS_PER_POINT (5), WARMUP_SECONDS (1), KEYS (10000), VALUE_BYTES (256), WATCHERS (16),
 # POINTS (put:1,put:64,put:256,lrange:64,lrange:256,srange:64,srange:256,cas:64,watch:64), SYSTEMS (cohort,etcd),
-# JFR=1 to record a JFR profile of the load-driving Cohort JVM (member 1) into the results folder.
+# JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -61,7 +61,11 @@ done
 echo "== cohort: members 2 and 3 in their own JVMs (member 1 is the load-driving JVM)"
 MEMBERS="1=127.0.0.1:7401,2=127.0.0.1:7402,3=127.0.0.1:7403"
 for i in 2 3; do
-  java "$FLAGS" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$JAR" \
+  MEMBER_JFR=()
+  if [ "${JFR:-0}" = 1 ]; then
+    MEMBER_JFR=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP-member-$i.jfr,settings=profile,dumponexit=true")
+  fi
+  java "$FLAGS" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${MEMBER_JFR[@]}" -cp "$JAR" \
        io.cohort.benchmarks.load.CohortMemberMain "$i" "$WORK/cohort-$i" "$MEMBERS" 1 > "$WORK/cohort-$i.log" 2>&1 &
   PIDS+=($!)
 done
@@ -76,7 +80,7 @@ done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 cat > "$WORK/header.md" <<HDR
-- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS benchmarks/bench-vs-etcd.sh\`
+- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS benchmarks/bench-vs-etcd.sh\`
 - Machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data dirs under /tmp ($(df -T /tmp | awk 'NR==2 {print $2}')); $ETCD_VERSION (Debian etcd-server), default settings (fsync on); Cohort defaults (fsync on per batch).
 - Both clusters run on this one machine: 3 etcd processes, 3 Cohort JVMs (one also runs the load generator and the jetcd client).
 HDR

@@ -1,6 +1,5 @@
 package io.cohort.benchmarks.load;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -13,11 +12,11 @@ public record PointResult(String system, String workload, int inFlight, double s
 
     /** One JSON object on one line. */
     public String toJsonLine() {
-        return String.format(Locale.ROOT, "{\"system\":\"%s\",\"workload\":\"%s\",\"inFlight\":%d,\"seconds\":%.3f,"
-                        + "\"operations\":%d,\"opsPerSecond\":%.1f,\"p50Micros\":%.1f,\"p90Micros\":%.1f,"
-                        + "\"p99Micros\":%.1f,\"p999Micros\":%.1f,\"maxMicros\":%.1f,\"errors\":%d}",
-                system, workload, inFlight, seconds, operations, opsPerSecond, p50Micros, p90Micros, p99Micros,
-                p999Micros, maxMicros, errors);
+        // Doubles in Java's shortest exact form, so a line read back gives the same record.
+        return "{\"system\":\"" + system + "\",\"workload\":\"" + workload + "\",\"inFlight\":" + inFlight
+                + ",\"seconds\":" + seconds + ",\"operations\":" + operations + ",\"opsPerSecond\":" + opsPerSecond
+                + ",\"p50Micros\":" + p50Micros + ",\"p90Micros\":" + p90Micros + ",\"p99Micros\":" + p99Micros
+                + ",\"p999Micros\":" + p999Micros + ",\"maxMicros\":" + maxMicros + ",\"errors\":" + errors + "}";
     }
 
     /** Parses a line written by {@link #toJsonLine()} (flat object, no nesting, no escapes). */

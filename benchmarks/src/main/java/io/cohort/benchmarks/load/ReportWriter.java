@@ -12,22 +12,81 @@ import java.util.Optional;
 
 /**
  * Writes the side-by-side Markdown table (Cohort against etcd, ratios, whether each target of issue 6 is met) and
- * the PNG chart from the result lines. Run alone it rebuilds both from a JSON-lines file:
- * {@code ReportWriter <results.jsonl> <report.md> <chart.png> [header lines file]}.
+ * the PNG chart from the result lines. Run alone it rebuilds both from one or more JSON-lines files; with several
+ * (repeated runs), each cell is the median over the runs of that field, and the runs' values follow in a second
+ * table: {@code ReportWriter <report.md> <chart.png> <header file or -> <results.jsonl>...}.
  */
 public final class ReportWriter {
     private ReportWriter() {
     }
 
-    /** Entry point: rebuilds the report from a results file. */
+    /** Entry point: rebuilds the report from results files (the per-field median if several). */
     public static void main(String[] args) throws Exception {
-        if (args.length < 3) {
-            throw new IllegalArgumentException("usage: ReportWriter <results.jsonl> <report.md> <chart.png> [header]");
+        if (args.length < 4) {
+            throw new IllegalArgumentException(
+                    "usage: ReportWriter <report.md> <chart.png> <header file or -> <results.jsonl>...");
         }
-        List<PointResult> results = Files.readAllLines(Path.of(args[0])).stream().filter(l -> !l.isBlank())
-                .map(PointResult::fromJsonLine).toList();
-        String header = args.length > 3 ? Files.readString(Path.of(args[3])) : "";
-        write(results, header, Path.of(args[1]), Path.of(args[2]));
+        List<List<PointResult>> runs = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+            runs.add(Files.readAllLines(Path.of(args[i])).stream().filter(l -> !l.isBlank())
+                    .map(PointResult::fromJsonLine).toList());
+        }
+        StringBuilder header = new StringBuilder(args[2].equals("-") ? "" : Files.readString(Path.of(args[2])));
+        List<PointResult> results = runs.get(0);
+        if (runs.size() > 1) {
+            results = medians(runs);
+            header.append("- Each cell: the median over ").append(runs.size()).append(" runs (")
+                    .append(String.join(", ", java.util.Arrays.asList(args).subList(3, args.length).stream()
+                            .map(a -> Path.of(a).getFileName().toString()).toList()))
+                    .append("), field by field; the runs' own values are in the table below it.\n");
+        }
+        write(results, header.toString(), Path.of(args[0]), Path.of(args[1]));
+        if (runs.size() > 1) {
+            StringBuilder perRun = new StringBuilder("\n### The runs\n\n| workload | in flight | run | Cohort ops/s"
+                    + " | etcd ops/s | ratio | Cohort p50 / p99 µs | etcd p50 / p99 µs |\n"
+                    + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            for (PointResult m : results) {
+                if (!m.system().equals("cohort")) {
+                    continue;
+                }
+                for (int i = 0; i < runs.size(); i++) {
+                    Optional<PointResult> c = find(runs.get(i), "cohort", m.workload(), m.inFlight());
+                    Optional<PointResult> e = find(runs.get(i), "etcd", m.workload(), m.inFlight());
+                    perRun.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s |\n",
+                            m.workload(), m.inFlight(), i + 1, ops(c), ops(e),
+                            c.isPresent() && e.isPresent() ? ratio(c.get().opsPerSecond() / e.get().opsPerSecond())
+                                    : "–", latency(c), latency(e)));
+                }
+            }
+            Files.writeString(Path.of(args[0]), perRun.toString(), java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
+    /** Per system, workload and in-flight count: the median of each field over the runs that have the point. */
+    static List<PointResult> medians(List<List<PointResult>> runs) {
+        List<PointResult> out = new ArrayList<>();
+        for (PointResult first : runs.get(0)) {
+            List<PointResult> same = new ArrayList<>();
+            for (List<PointResult> run : runs) {
+                find(run, first.system(), first.workload(), first.inFlight()).ifPresent(same::add);
+            }
+            out.add(new PointResult(first.system(), first.workload(), first.inFlight(), first.seconds(),
+                    (long) median(same, r -> r.operations()), median(same, PointResult::opsPerSecond),
+                    median(same, PointResult::p50Micros), median(same, PointResult::p90Micros),
+                    median(same, PointResult::p99Micros), median(same, PointResult::p999Micros),
+                    median(same, PointResult::maxMicros), same.stream().mapToLong(PointResult::errors).sum()));
+        }
+        return out;
+    }
+
+    private static double median(List<PointResult> rs, java.util.function.ToDoubleFunction<PointResult> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static Optional<PointResult> find(List<PointResult> run, String system, String workload, int inFlight) {
+        return run.stream().filter(r -> r.system().equals(system) && r.workload().equals(workload)
+                && r.inFlight() == inFlight).findFirst();
     }
 
     /** Writes the report and the chart. */
