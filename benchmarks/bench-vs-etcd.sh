@@ -5,7 +5,7 @@
 #
 # Environment: SECONDS_PER_POINT (5), WARMUP_SECONDS (1), KEYS (10000), VALUE_BYTES (256), WATCHERS (16),
 # POINTS (put:1,put:64,put:256,lrange:64,lrange:256,srange:64,srange:256,cas:64,watch:64), SYSTEMS (cohort,etcd),
-# JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
+# ETCD_CLIENTS (1: jetcd clients, one gRPC channel each, requests spread over them), JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,6 +17,7 @@ VALUE_BYTES=${VALUE_BYTES:-256}
 WATCHERS=${WATCHERS:-16}
 POINTS=${POINTS:-put:1,put:64,put:256,lrange:64,lrange:256,srange:64,srange:256,cas:64,watch:64}
 SYSTEMS=${SYSTEMS:-cohort,etcd}
+ETCD_CLIENTS=${ETCD_CLIENTS:-1}
 FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
 if java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
   FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk25.flags"
@@ -40,6 +41,11 @@ ETCD_VERSION=$(etcd --version | head -1)
 WORK=$(mktemp -d /tmp/bench-vs-etcd.XXXXXX)
 PIDS=()
 cleanup() {
+  # etcd's own WAL fsync latency histogram, to set beside Cohort's (JFR jdk.FileForce with JFR=1).
+  for i in 1 2 3; do
+    curl -fs "http://127.0.0.1:2379$i/metrics" 2>/dev/null | grep -E '^etcd_disk_wal_fsync_duration_seconds' \
+      > "$RESULTS/vs-etcd-$STAMP-etcd-m$i-wal-fsync.txt" || true
+  done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
@@ -58,12 +64,16 @@ for i in 1 2 3; do
   PIDS+=($!)
 done
 
+# JFR settings: the profile ones, with every fsync recorded (jdk.FileForce threshold 0 instead of 10 ms).
+JFC="$WORK/profile-all-fsyncs.jfc"
+sed 's/control="file-threshold">10 ms</control="file-threshold">0 ms</' \
+  "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$JFC"
 echo "== cohort: members 2 and 3 in their own JVMs (member 1 is the load-driving JVM)"
 MEMBERS="1=127.0.0.1:7401,2=127.0.0.1:7402,3=127.0.0.1:7403"
 for i in 2 3; do
   MEMBER_JFR=()
   if [ "${JFR:-0}" = 1 ]; then
-    MEMBER_JFR=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP-member-$i.jfr,settings=profile,dumponexit=true")
+    MEMBER_JFR=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP-member-$i.jfr,settings=$JFC,dumponexit=true")
   fi
   java "$FLAGS" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${MEMBER_JFR[@]}" -cp "$JAR" \
        io.cohort.benchmarks.load.CohortMemberMain "$i" "$WORK/cohort-$i" "$MEMBERS" 1 > "$WORK/cohort-$i.log" 2>&1 &
@@ -80,20 +90,20 @@ done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 cat > "$WORK/header.md" <<HDR
-- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS benchmarks/bench-vs-etcd.sh\`
+- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS benchmarks/bench-vs-etcd.sh\`
 - Machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data dirs under /tmp ($(df -T /tmp | awk 'NR==2 {print $2}')); $ETCD_VERSION (Debian etcd-server), default settings (fsync on); Cohort defaults (fsync on per batch).
 - Both clusters run on this one machine: 3 etcd processes, 3 Cohort JVMs (one also runs the load generator and the jetcd client).
 HDR
 
 JFR_OPTS=()
 if [ "${JFR:-0}" = 1 ]; then
-  JFR_OPTS=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP.jfr,settings=profile,dumponexit=true")
+  JFR_OPTS=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP.jfr,settings=$JFC,dumponexit=true")
 fi
 
 echo "== load (results in $RESULTS/vs-etcd-$STAMP.*)"
 java "$FLAGS" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${JFR_OPTS[@]}" -cp "$JAR" \
      io.cohort.benchmarks.load.VsEtcdMain \
-     --members="$MEMBERS" --data-dir="$WORK/cohort-1" --etcd-endpoints="$ENDPOINTS" --systems="$SYSTEMS" \
+     --members="$MEMBERS" --data-dir="$WORK/cohort-1" --etcd-endpoints="$ENDPOINTS" --systems="$SYSTEMS" --etcd-clients="$ETCD_CLIENTS" \
      --points="$POINTS" --seconds="$SECONDS_PER_POINT" --warmup="$WARMUP_SECONDS" --keys="$KEYS" \
      --value-bytes="$VALUE_BYTES" --watchers="$WATCHERS" --header="$WORK/header.md" \
      --out="$RESULTS/vs-etcd-$STAMP.jsonl" --report="$RESULTS/vs-etcd-$STAMP.md" --chart="$RESULTS/vs-etcd-$STAMP.png"

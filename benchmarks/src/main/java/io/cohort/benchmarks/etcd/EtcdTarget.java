@@ -22,15 +22,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * etcd through jetcd: one {@link Client} (one gRPC channel) to the etcd leader's client URL, found at start from
- * the member list and a status call, so both systems are driven on their leader.
+ * etcd through jetcd: {@code clients} {@link Client}s (one gRPC channel each; requests spread over them by key) to
+ * the etcd leader's client URL, found at start from the member list and a status call, so both systems are driven
+ * on their leader.
  */
 public final class EtcdTarget implements Target {
     private static final String MAIN_PREFIX = "bench/key/";
     private static final String WATCH_PREFIX = "bench/watch/";
 
-    private final Client client;
-    private final KV kv;
+    private final Client[] clients;
+    private final KV[] kvs;
     private final Watch watchClient;
     private final String endpoint;
     private final GetOption linearizable = GetOption.builder().withSerializable(false).build();
@@ -38,15 +39,21 @@ public final class EtcdTarget implements Target {
     private ByteSequence[] keys;
     private ByteSequence[] watchedKeys;
 
-    private EtcdTarget(Client client, String endpoint) {
-        this.client = client;
-        this.kv = client.getKVClient();
-        this.watchClient = client.getWatchClient();
+    private EtcdTarget(Client[] clients, String endpoint) {
+        this.clients = clients;
+        this.kvs = new KV[clients.length];
+        for (int i = 0; i < clients.length; i++) {
+            kvs[i] = clients[i].getKVClient();
+        }
+        this.watchClient = clients[0].getWatchClient();
         this.endpoint = endpoint;
     }
 
-    /** Connects to the leader of the cluster reachable at {@code endpoints} (client URLs). */
-    public static EtcdTarget connectToLeader(List<String> endpoints) throws Exception {
+    /** Connects {@code clients} jetcd clients to the leader of the cluster reachable at {@code endpoints}. */
+    public static EtcdTarget connectToLeader(List<String> endpoints, int clients) throws Exception {
+        if (clients < 1 || clients > 64) {
+            throw new IllegalArgumentException("etcd clients must be in [1, 64], got " + clients);
+        }
         String leaderEndpoint;
         try (Client any = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -68,7 +75,11 @@ public final class EtcdTarget implements Target {
                 }
             }
         }
-        return new EtcdTarget(Client.builder().endpoints(leaderEndpoint).build(), leaderEndpoint);
+        Client[] connected = new Client[clients];
+        for (int i = 0; i < clients; i++) {
+            connected[i] = Client.builder().endpoints(leaderEndpoint).build();
+        }
+        return new EtcdTarget(connected, leaderEndpoint);
     }
 
     @Override
@@ -89,7 +100,7 @@ public final class EtcdTarget implements Target {
         ByteSequence v = ByteSequence.from(value);
         for (ByteSequence k : keys) {
             window.acquire();
-            kv.put(k, v).whenComplete((r, e) -> {
+            kvs[0].put(k, v).whenComplete((r, e) -> {
                 if (e != null) {
                     failures.incrementAndGet();
                 }
@@ -106,18 +117,22 @@ public final class EtcdTarget implements Target {
 
     @Override
     public CompletableFuture<?> putAsync(int keyIndex, byte[] value) {
-        return kv.put(keys[keyIndex], ByteSequence.from(value));
+        return kv(keyIndex).put(keys[keyIndex], ByteSequence.from(value));
+    }
+
+    private KV kv(int keyIndex) {
+        return kvs[keyIndex % kvs.length];
     }
 
     @Override
     public CompletableFuture<?> rangeAsync(int keyIndex, boolean linearizableRead) {
-        return kv.get(keys[keyIndex], linearizableRead ? linearizable : serializable);
+        return kv(keyIndex).get(keys[keyIndex], linearizableRead ? linearizable : serializable);
     }
 
     @Override
     public CompletableFuture<Boolean> casAsync(int keyIndex, byte[] expected, byte[] value) {
         ByteSequence k = keys[keyIndex];
-        return kv.txn()
+        return kv(keyIndex).txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(ByteSequence.from(expected))))
                 .Then(Op.put(k, ByteSequence.from(value), PutOption.DEFAULT))
                 .Else(Op.get(k, GetOption.DEFAULT))
@@ -127,7 +142,7 @@ public final class EtcdTarget implements Target {
 
     @Override
     public CompletableFuture<?> putWatchedAsync(int keyIndex, byte[] value) {
-        return kv.put(watchedKeys[keyIndex], ByteSequence.from(value));
+        return kv(keyIndex).put(watchedKeys[keyIndex], ByteSequence.from(value));
     }
 
     @Override
@@ -150,11 +165,13 @@ public final class EtcdTarget implements Target {
 
     @Override
     public String describe() {
-        return "etcd leader at " + endpoint + " through jetcd (one client, one gRPC channel)";
+        return "etcd leader at " + endpoint + " through jetcd (" + clients.length + " client(s), one gRPC channel each)";
     }
 
     @Override
     public void close() {
-        client.close();
+        for (Client c : clients) {
+            c.close();
+        }
     }
 }

@@ -25,7 +25,8 @@ import java.util.Map;
  * {@code etcd-endpoints} (comma-separated client URLs), {@code systems} (cohort,etcd), {@code points}
  * (workload:inFlight,...; workloads put, lrange, srange, cas, watch), {@code seconds} (5), {@code warmup} (1),
  * {@code keys} (10000), {@code value-bytes} (256), {@code watchers} (16), {@code out} (results.jsonl),
- * {@code report} (.md), {@code chart} (.png), {@code header} (a file of lines put above the table).
+ * {@code report} (.md), {@code chart} (.png), {@code header} (a file of lines put above the table), {@code etcd-clients} (1: jetcd clients, one
+ * gRPC channel each).
  */
 public final class VsEtcdMain {
     private VsEtcdMain() {
@@ -60,7 +61,8 @@ public final class VsEtcdMain {
                 targets.add(new CohortTarget(node));
             }
             if (systems.contains("etcd")) {
-                targets.add(EtcdTarget.connectToLeader(Arrays.asList(required(o, "etcd-endpoints").split(","))));
+                targets.add(EtcdTarget.connectToLeader(Arrays.asList(required(o, "etcd-endpoints").split(",")),
+                        Integer.parseInt(o.getOrDefault("etcd-clients", "1"))));
             }
             if (targets.isEmpty()) {
                 throw new IllegalArgumentException("systems must name cohort and/or etcd, got " + systems);
