@@ -5,6 +5,8 @@
 #
 # Environment: SECONDS_PER_POINT (5), WARMUP_SECONDS (1), KEYS (10000), VALUE_BYTES (256), WATCHERS (16),
 # POINTS (put:1,put:64,put:256,lrange:64,lrange:256,srange:64,srange:256,cas:64,watch:64), SYSTEMS (cohort,etcd),
+# TICK_MS (unset: Cohort's default Raft tick; N: every Cohort member ticks every N ms),
+# CALLBACK_THREADS (unset: the node's default callback executor; N: a fixed pool of N on the driving member),
 # ETCD_CLIENTS (1: jetcd clients, one gRPC channel each, requests spread over them), JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,11 @@ WATCHERS=${WATCHERS:-16}
 POINTS=${POINTS:-put:1,put:64,put:256,lrange:64,lrange:256,srange:64,srange:256,cas:64,watch:64}
 SYSTEMS=${SYSTEMS:-cohort,etcd}
 ETCD_CLIENTS=${ETCD_CLIENTS:-1}
+CALLBACK_THREADS=${CALLBACK_THREADS:-}
+EXTRA_ARGS=()
+COHORT_JVM_OPTS=()
+if [ -n "${TICK_MS:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.tickMs=$TICK_MS"); fi
+if [ -n "$CALLBACK_THREADS" ]; then EXTRA_ARGS+=("--callback-threads=$CALLBACK_THREADS"); fi
 FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
 if java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
   FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk25.flags"
@@ -75,7 +82,7 @@ for i in 2 3; do
   if [ "${JFR:-0}" = 1 ]; then
     MEMBER_JFR=("-XX:StartFlightRecording=filename=$RESULTS/vs-etcd-$STAMP-member-$i.jfr,settings=$JFC,dumponexit=true")
   fi
-  java "$FLAGS" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${MEMBER_JFR[@]}" -cp "$JAR" \
+  java "$FLAGS" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${MEMBER_JFR[@]}" "${COHORT_JVM_OPTS[@]}" -cp "$JAR" \
        io.cohort.benchmarks.load.CohortMemberMain "$i" "$WORK/cohort-$i" "$MEMBERS" 1 > "$WORK/cohort-$i.log" 2>&1 &
   PIDS+=($!)
 done
@@ -90,7 +97,7 @@ done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 cat > "$WORK/header.md" <<HDR
-- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS benchmarks/bench-vs-etcd.sh\`
+- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS} benchmarks/bench-vs-etcd.sh\`
 - Machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data dirs under /tmp ($(df -T /tmp | awk 'NR==2 {print $2}')); $ETCD_VERSION (Debian etcd-server), default settings (fsync on); Cohort defaults (fsync on per batch).
 - Both clusters run on this one machine: 3 etcd processes, 3 Cohort JVMs (one also runs the load generator and the jetcd client).
 HDR
@@ -101,10 +108,10 @@ if [ "${JFR:-0}" = 1 ]; then
 fi
 
 echo "== load (results in $RESULTS/vs-etcd-$STAMP.*)"
-java "$FLAGS" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${JFR_OPTS[@]}" -cp "$JAR" \
+java "$FLAGS" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "${JFR_OPTS[@]}" "${COHORT_JVM_OPTS[@]}" -cp "$JAR" \
      io.cohort.benchmarks.load.VsEtcdMain \
      --members="$MEMBERS" --data-dir="$WORK/cohort-1" --etcd-endpoints="$ENDPOINTS" --systems="$SYSTEMS" --etcd-clients="$ETCD_CLIENTS" \
      --points="$POINTS" --seconds="$SECONDS_PER_POINT" --warmup="$WARMUP_SECONDS" --keys="$KEYS" \
      --value-bytes="$VALUE_BYTES" --watchers="$WATCHERS" --header="$WORK/header.md" \
-     --out="$RESULTS/vs-etcd-$STAMP.jsonl" --report="$RESULTS/vs-etcd-$STAMP.md" --chart="$RESULTS/vs-etcd-$STAMP.png"
+     "${EXTRA_ARGS[@]}" --out="$RESULTS/vs-etcd-$STAMP.jsonl" --report="$RESULTS/vs-etcd-$STAMP.md" --chart="$RESULTS/vs-etcd-$STAMP.png"
 echo "== done: $RESULTS/vs-etcd-$STAMP.md"

@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 /** Starts one Cohort member over TCP on loopback, with the defaults a service gets (fsync on). */
 final class CohortMembers {
     static final String CLUSTER_ID = "bench-vs-etcd";
+    /** The TCP transport of the member this JVM started last, for its metrics (dropped frames, reconnects). */
+    static final java.util.concurrent.atomic.AtomicReference<TcpTransport> LAST_TRANSPORT =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private CohortMembers() {
     }
@@ -30,7 +33,29 @@ final class CohortMembers {
     }
 
     static CohortNode start(long memberId, Path dataDir, Map<Long, String> members) {
-        return CohortNode.builder().memberId(memberId).dataDir(dataDir).members(members)
+        return start(memberId, dataDir, members, 0);
+    }
+
+    /**
+     * Starts a member; {@code callbackThreads} > 0 gives it a fixed pool of that many callback threads instead of
+     * the default executor (an experiment knob, off by default).
+     */
+    static CohortNode start(long memberId, Path dataDir, Map<Long, String> members, int callbackThreads) {
+        CohortNode.Builder builder = CohortNode.builder();
+        if (callbackThreads > 0) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            builder.callbackExecutor(java.util.concurrent.Executors.newFixedThreadPool(callbackThreads, r -> {
+                Thread t = new Thread(r, "bench-callback-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }));
+        }
+        // -Dbench.tickMs: an experiment knob for the Raft tick (the node's default when unset).
+        String tickMs = System.getProperty("bench.tickMs");
+        if (tickMs != null) {
+            builder.tickMs(Long.parseLong(tickMs));
+        }
+        return builder.memberId(memberId).dataDir(dataDir).members(members)
                 .transport((self, addresses) -> {
                     TcpTransport.Builder b = TcpTransport.builder().clusterId(CLUSTER_ID).memberId(self)
                             .listen(address(addresses.get(self)));
@@ -39,7 +64,9 @@ final class CohortMembers {
                             b.peer(id, address(a));
                         }
                     });
-                    return b.build();
+                    TcpTransport transport = b.build();
+                    LAST_TRANSPORT.set(transport);
+                    return transport;
                 })
                 .maxPendingRequests(4_096)
                 .start();

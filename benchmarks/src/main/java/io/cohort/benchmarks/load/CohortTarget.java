@@ -33,9 +33,12 @@ public final class CohortTarget implements Target {
     private Bytes[] keys;
     private Bytes[] watchedKeys;
 
-    /** A target over {@code node} (not closed by this target). */
-    public CohortTarget(CohortNode node) {
+    private final String executorNote;
+
+    /** A target over {@code node} (not closed by this target); {@code executorNote} says which callback executor. */
+    public CohortTarget(CohortNode node, String executorNote) {
         this.node = node;
+        this.executorNote = executorNote;
         this.kv = node.kv();
     }
 
@@ -127,7 +130,7 @@ public final class CohortTarget implements Target {
     public String describe() {
         MemberStatus s = node.maintenance().status();
         return "Cohort member " + s.memberId() + " in this JVM (" + (s.isLeader() ? "leader" : "follower, leader is "
-                + s.leaderId()) + "), KvStore async API, default callback executor";
+                + s.leaderId()) + "), KvStore async API, " + executorNote;
     }
 
     @Override

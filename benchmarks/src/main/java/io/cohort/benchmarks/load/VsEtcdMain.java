@@ -26,7 +26,7 @@ import java.util.Map;
  * (workload:inFlight,...; workloads put, lrange, srange, cas, watch), {@code seconds} (5), {@code warmup} (1),
  * {@code keys} (10000), {@code value-bytes} (256), {@code watchers} (16), {@code out} (results.jsonl),
  * {@code report} (.md), {@code chart} (.png), {@code header} (a file of lines put above the table), {@code etcd-clients} (1: jetcd clients, one
- * gRPC channel each).
+ * gRPC channel each), {@code callback-threads} (0: the node's default callback executor; N: a fixed pool of N).
  */
 public final class VsEtcdMain {
     private VsEtcdMain() {
@@ -54,11 +54,14 @@ public final class VsEtcdMain {
         try {
             if (systems.contains("cohort")) {
                 node = CohortMembers.start(1, Path.of(required(o, "data-dir")),
-                        CohortMembers.parseMembers(required(o, "members")));
+                        CohortMembers.parseMembers(required(o, "members")),
+                        Integer.parseInt(o.getOrDefault("callback-threads", "0")));
                 if (!CohortMembers.awaitLeader(node, 1, 90_000)) {
                     System.out.println("member 1 is not the leader after 90 s; driving it as a follower");
                 }
-                targets.add(new CohortTarget(node));
+                targets.add(new CohortTarget(node, o.containsKey("callback-threads")
+                        ? "a fixed pool of " + o.get("callback-threads") + " callback threads"
+                        : "default callback executor"));
             }
             if (systems.contains("etcd")) {
                 targets.add(EtcdTarget.connectToLeader(Arrays.asList(required(o, "etcd-endpoints").split(",")),
@@ -106,6 +109,10 @@ public final class VsEtcdMain {
                 }
             }
             header.append("- Load average at end: ").append(loadAverage()).append('\n');
+            if (CohortMembers.LAST_TRANSPORT.get() != null) {
+                header.append("- Member 1's TCP transport at end: ").append(CohortMembers.LAST_TRANSPORT.get().metrics())
+                        .append('\n');
+            }
             if (o.containsKey("report")) {
                 ReportWriter.write(results, header.toString(), Path.of(o.get("report")), Path.of(required(o,
                         "chart")));
