@@ -55,6 +55,11 @@ final class CohortMembers {
         if (tickMs != null) {
             builder.tickMs(Long.parseLong(tickMs));
         }
+        // -Dbench.snapshotIntervalEntries: an experiment knob (0 = no snapshots; the node's default when unset).
+        String snapshotInterval = System.getProperty("bench.snapshotIntervalEntries");
+        if (snapshotInterval != null) {
+            builder.snapshotIntervalEntries(Long.parseLong(snapshotInterval));
+        }
         return builder.memberId(memberId).dataDir(dataDir).members(members)
                 .transport((self, addresses) -> {
                     TcpTransport.Builder b = TcpTransport.builder().clusterId(CLUSTER_ID).memberId(self)
