@@ -28,7 +28,7 @@ if [ -n "${TICK_MS:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.tickMs=$TICK_MS"); fi
 if [ -n "${SNAPSHOT_INTERVAL:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.snapshotIntervalEntries=$SNAPSHOT_INTERVAL"); fi
 if [ -n "$CALLBACK_THREADS" ]; then EXTRA_ARGS+=("--callback-threads=$CALLBACK_THREADS"); fi
 FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
-if java -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
+if java -version 2>&1 | grep -E 'version "(2[5-9]|[3-9][0-9])' >/dev/null; then
   FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk25.flags"
 fi
 JAR="$ROOT/benchmarks/target/benchmarks.jar"
@@ -45,7 +45,7 @@ if ! command -v etcd >/dev/null 2>&1; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server
 fi
-ETCD_VERSION=$(etcd --version | head -1)
+ETCD_VERSION=$(etcd --version | awk 'NR == 1')  # awk reads to the end: no SIGPIPE under pipefail
 
 WORK=$(mktemp -d /tmp/bench-vs-etcd.XXXXXX)
 PIDS=()
