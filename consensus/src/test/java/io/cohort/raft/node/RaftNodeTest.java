@@ -166,6 +166,11 @@ class RaftNodeTest {
             indexes.add(applied.index());
         }
         assertThat(indexes).doesNotHaveDuplicates();
+        // Each future completed once its proposer applied the entry; member 1 may still be applying its last ones.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (machines.get(1L).applied.size() < 300 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         List<String> order = new ArrayList<>(machines.get(1L).applied);
         assertThat(order).hasSize(300);
         awaitApplied(order, 1, 2, 3);
