@@ -7,17 +7,10 @@ import io.cohort.KeyRange;
 import io.cohort.KvStore;
 import io.cohort.Op;
 import io.cohort.PutOptions;
-import io.cohort.TransportFactory;
+import io.cohort.benchmarks.InProcessGroup;
 import io.cohort.mvcc.Bytes;
-import io.cohort.raft.transport.InMemoryNetwork;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -25,7 +18,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -58,22 +50,11 @@ public final class KvStoreBenchmark {
         System.out.printf("KvStore benchmark: 3 members in one JVM, in-memory transport, Chronicle logs with fsync, "
                 + "LMDB keyspaces; %d keys, %d-byte values; %d caller threads; %d s per point; JDK %s, %d cores%n",
                 KEYS, VALUE_BYTES, CALLER_THREADS, seconds, Runtime.version(), Runtime.getRuntime().availableProcessors());
-        Path dir = Files.createTempDirectory("cohort-kv-bench");
         List<Result> results = new ArrayList<>();
-        List<CohortNode> nodes = new ArrayList<>();
-        try (InMemoryNetwork network = InMemoryNetwork.builder().seed(1).linkCapacityMessages(65_536).build()) {
-            Map<Long, String> members = new LinkedHashMap<>();
-            for (long id = 1; id <= 3; id++) {
-                members.put(id, "in-memory:" + id);
-            }
-            for (long id = 1; id <= 3; id++) {
-                nodes.add(CohortNode.builder().memberId(id).dataDir(dir.resolve("member-" + id)).members(members)
-                        .transport(TransportFactory.of(network::transport))
-                        .tickMs(20).electionTimeoutMs(1_000).requestTimeoutMs(30_000)
-                        .snapshotIntervalEntries(0).maxPendingRequests(4_096)
-                        .start());
-            }
-            awaitLeader(nodes);
+        try (InProcessGroup group = new InProcessGroup("cohort-kv-bench",
+                b -> b.snapshotIntervalEntries(0).maxPendingRequests(4_096))) {
+            List<CohortNode> nodes = group.members;
+            group.awaitLeader();
             Bytes[] keys = new Bytes[KEYS];
             byte[] value = new byte[VALUE_BYTES];
             for (int i = 0; i < KEYS; i++) {
@@ -85,9 +66,6 @@ public final class KvStoreBenchmark {
                     results.add(run(op, inFlight, seconds, nodes, request(op, keys, Bytes.wrap(value))));
                 }
             }
-        } finally {
-            nodes.forEach(CohortNode::close);
-            deleteRecursively(dir);
         }
         System.out.println();
         System.out.println("| operation | in flight | ops/s | p50 µs | p99 µs | p99.9 µs |");
@@ -187,26 +165,5 @@ public final class KvStoreBenchmark {
         System.out.printf("%-4s in flight %4d: %,10.0f ops/s  p50 %,8d µs  p99 %,8d µs  p99.9 %,8d µs%n", op, inFlight,
                 rate, r.p50Micros, r.p99Micros, r.p999Micros);
         return r;
-    }
-
-    private static void awaitLeader(List<CohortNode> nodes) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            for (CohortNode n : nodes) {
-                if (n.maintenance().status().isLeader()) {
-                    return;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("no leader within 30 s");
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,15 +1,9 @@
 package io.cohort.benchmarks.lease;
 
 import io.cohort.CohortNode;
-import io.cohort.TransportFactory;
-import io.cohort.raft.transport.InMemoryNetwork;
+import io.cohort.benchmarks.InProcessGroup;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -37,19 +31,10 @@ public final class LeaseBenchmark {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         System.out.printf("Leases: 3 members in one JVM, in-memory transport, fsync on; %,d leases; %d in flight; JDK %s,"
                 + " %d cores%n", LEASES, IN_FLIGHT, Runtime.version(), Runtime.getRuntime().availableProcessors());
-        Path dir = Files.createTempDirectory("cohort-lease-bench");
-        List<CohortNode> nodes = new ArrayList<>();
-        try (InMemoryNetwork network = InMemoryNetwork.builder().seed(1).linkCapacityMessages(65_536).build()) {
-            Map<Long, String> members = new LinkedHashMap<>();
-            for (long id = 1; id <= 3; id++) {
-                members.put(id, "in-memory:" + id);
-            }
-            for (long id = 1; id <= 3; id++) {
-                nodes.add(CohortNode.builder().memberId(id).dataDir(dir.resolve("member-" + id)).members(members)
-                        .transport(TransportFactory.of(network::transport)).tickMs(20).electionTimeoutMs(1_000)
-                        .requestTimeoutMs(30_000).snapshotIntervalEntries(0).maxPendingRequests(4_096).start());
-            }
-            CohortNode leader = awaitLeader(nodes);
+        try (InProcessGroup group = new InProcessGroup("cohort-lease-bench",
+                b -> b.snapshotIntervalEntries(0).maxPendingRequests(4_096))) {
+            List<CohortNode> nodes = group.members;
+            CohortNode leader = group.awaitLeader();
             CohortNode follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
             long heapBefore = usedHeapAfterGc();
             long[] ids = new long[LEASES];
@@ -102,15 +87,6 @@ public final class LeaseBenchmark {
                         target == leader ? "leader" : "follower", done.get() * 1e9 / (System.nanoTime() - t0),
                         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, failures.get());
             }
-        } finally {
-            for (CohortNode n : nodes) {
-                n.close();
-            }
-            try (var s = Files.walk(dir)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
         }
     }
 
@@ -120,17 +96,5 @@ public final class LeaseBenchmark {
             Thread.sleep(200);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static CohortNode awaitLeader(List<CohortNode> nodes) throws InterruptedException {
-        for (int i = 0; i < 1_000; i++) {
-            for (CohortNode n : nodes) {
-                if (n.maintenance().status().isLeader()) {
-                    return n;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("no leader within 10 s");
     }
 }

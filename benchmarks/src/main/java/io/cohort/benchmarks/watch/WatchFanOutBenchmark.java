@@ -1,19 +1,14 @@
 package io.cohort.benchmarks.watch;
 
 import io.cohort.CohortNode;
-import io.cohort.TransportFactory;
 import io.cohort.WatchListener;
 import io.cohort.WatchSpec;
+import io.cohort.benchmarks.InProcessGroup;
 import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Event;
-import io.cohort.raft.transport.InMemoryNetwork;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -44,21 +39,11 @@ public final class WatchFanOutBenchmark {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         System.out.printf("Watch fan-out: 3 members in one JVM, in-memory transport, fsync on; %d s per point; JDK %s,"
                 + " %d cores%n", seconds, Runtime.version(), Runtime.getRuntime().availableProcessors());
-        Path dir = Files.createTempDirectory("cohort-watch-bench");
         ExecutorService listeners = Executors.newFixedThreadPool(2);
-        List<CohortNode> nodes = new ArrayList<>();
-        try (InMemoryNetwork network = InMemoryNetwork.builder().seed(1).linkCapacityMessages(65_536).build()) {
-            Map<Long, String> members = new LinkedHashMap<>();
-            for (long id = 1; id <= 3; id++) {
-                members.put(id, "in-memory:" + id);
-            }
-            for (long id = 1; id <= 3; id++) {
-                nodes.add(CohortNode.builder().memberId(id).dataDir(dir.resolve("member-" + id)).members(members)
-                        .transport(TransportFactory.of(network::transport)).tickMs(20).electionTimeoutMs(1_000)
-                        .requestTimeoutMs(30_000).snapshotIntervalEntries(0).maxWatches(20_000)
-                        .maxWatchLagEvents(100_000).start());
-            }
-            CohortNode leader = awaitLeader(nodes);
+        try (InProcessGroup group = new InProcessGroup("cohort-watch-bench",
+                b -> b.snapshotIntervalEntries(0).maxWatches(20_000).maxWatchLagEvents(100_000))) {
+            List<CohortNode> nodes = group.members;
+            CohortNode leader = group.awaitLeader();
             System.out.printf("%9s %14s %16s %12s %10s %10s %10s%n", "watchers", "max events/s", "paced events/s",
                     "puts/s", "p50 ms", "p99 ms", "p99.9 ms");
             for (int w : WATCHERS) {
@@ -89,11 +74,7 @@ public final class WatchFanOutBenchmark {
                 watches.forEach(io.cohort.Watch::cancel);
             }
         } finally {
-            for (CohortNode n : nodes) {
-                n.close();
-            }
             listeners.shutdownNow();
-            deleteRecursively(dir);
         }
     }
 
@@ -148,25 +129,5 @@ public final class WatchFanOutBenchmark {
         }
         latency.getIntervalHistogram();
         return new Point(rate, h);
-    }
-
-    private static CohortNode awaitLeader(List<CohortNode> nodes) throws InterruptedException {
-        for (int i = 0; i < 1_000; i++) {
-            for (CohortNode n : nodes) {
-                if (n.maintenance().status().isLeader()) {
-                    return n;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("no leader within 10 s");
-    }
-
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
