@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -82,44 +81,14 @@ public final class LeaderElection {
      * has resigned or lost its session); fails if the session is lost first.
      */
     public CompletableFuture<Leadership> campaignAsync(String value, Executor executor) {
-        CohortNode node = session.node();
-        Bytes v = Bytes.ofUtf8(value);
-        CompletableFuture<Leadership> out = node.kv().txn()
-                .when(Compare.createRevision(KeyRange.key(key)).eq(0))
-                .then(Op.put(key, v, PutOptions.defaults().withLease(session.leaseId())))
-                .otherwise(Op.get(KeyRange.key(key), GetOptions.defaults()))
-                .commitAsync()
-                .thenCompose(t -> {
-                    long myRevision = t.succeeded() ? t.revision()
-                            : t.result(0, GetResult.class).kvs().get(0).createRevision();
-                    return Recipes.waitForPredecessors(node, prefix, myRevision, executor)
-                            .thenApply(x -> new Leadership(myRevision));
-                });
-        session.lost().whenComplete((x, e) -> out.completeExceptionally(
-                new CohortException.LeaseLost("the session was lost while campaigning", e)));
-        return out;
+        return Recipes.enqueue(session.node(), prefix, key, Bytes.ofUtf8(value), session.leaseId(), session.lost(),
+                executor, "campaigning").thenApply(revision -> new Leadership(revision));
     }
 
     /** Campaigns and waits up to {@code timeout}; on timeout the campaign is withdrawn. */
     public Leadership campaign(String value, Duration timeout) throws TimeoutException {
-        CompletableFuture<Leadership> f = campaignAsync(value, session.node().callbackExecutor());
-        try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(false);
-            withdraw();
-            throw new TimeoutException("not elected under '" + prefix + "' within " + timeout.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            withdraw();
-            throw new CohortException.Closed("interrupted while campaigning", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw Await.unwrap(e.getCause());
-        }
-    }
-
-    private void withdraw() {
-        session.node().kv().deleteAsync(KeyRange.key(key), DeleteOptions.defaults());
+        return Recipes.awaitOrLeave(campaignAsync(value, session.node().callbackExecutor()), timeout, session.node(),
+                key, "not elected under '" + prefix + "'", "campaigning");
     }
 
     /** The current leader's key-value (its value is the last proclaimed), if anyone leads. */

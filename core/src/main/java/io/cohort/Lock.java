@@ -5,8 +5,6 @@ import io.cohort.internal.Recipes;
 import io.cohort.mvcc.Bytes;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -68,41 +66,13 @@ public final class Lock {
     /** Acquires the lock: completes when held; fails if the session is lost first. */
     public CompletableFuture<Held> acquireAsync() {
         CohortNode node = session.node();
-        CompletableFuture<Held> out = node.kv().txn()
-                .when(Compare.createRevision(KeyRange.key(key)).eq(0))
-                .then(Op.put(key, Bytes.EMPTY, PutOptions.defaults().withLease(session.leaseId())))
-                .otherwise(Op.get(KeyRange.key(key), GetOptions.defaults()))
-                .commitAsync()
-                .thenCompose(t -> {
-                    long token = t.succeeded() ? t.revision()
-                            : t.result(0, GetResult.class).kvs().get(0).createRevision();
-                    return Recipes.waitForPredecessors(node, prefix, token, node.callbackExecutor())
-                            .thenApply(x -> new Held(token));
-                });
-        session.lost().whenComplete((x, e) -> out.completeExceptionally(
-                new CohortException.LeaseLost("the session was lost while acquiring the lock", e)));
-        return out;
+        return Recipes.enqueue(node, prefix, key, Bytes.EMPTY, session.leaseId(), session.lost(),
+                node.callbackExecutor(), "acquiring the lock").thenApply(token -> new Held(token));
     }
 
     /** Acquires the lock, waiting at most {@code timeout}; on timeout the request is withdrawn from the queue. */
     public Held acquire(Duration timeout) throws TimeoutException {
-        CompletableFuture<Held> f = acquireAsync();
-        try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(false);
-            withdraw();
-            throw new TimeoutException("lock '" + prefix + "' not acquired within " + timeout.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            withdraw();
-            throw new CohortException.Closed("interrupted while acquiring a lock", e);
-        } catch (ExecutionException e) {
-            throw Await.unwrap(e.getCause());
-        }
-    }
-
-    private void withdraw() {
-        session.node().kv().deleteAsync(KeyRange.key(key), DeleteOptions.defaults());
+        return Recipes.awaitOrLeave(acquireAsync(), timeout, session.node(), key, "lock '" + prefix + "' not acquired",
+                "acquiring a lock");
     }
 }

@@ -1,9 +1,14 @@
 package io.cohort.internal;
 
+import io.cohort.CohortException;
 import io.cohort.CohortNode;
+import io.cohort.Compare;
+import io.cohort.DeleteOptions;
 import io.cohort.GetOptions;
 import io.cohort.GetResult;
 import io.cohort.KeyRange;
+import io.cohort.Op;
+import io.cohort.PutOptions;
 import io.cohort.Watch;
 import io.cohort.WatchCancellation;
 import io.cohort.WatchListener;
@@ -13,7 +18,11 @@ import io.cohort.mvcc.Event;
 import io.cohort.mvcc.KeyValue;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What elections and locks share, after etcd's {@code concurrency} package: a key per contender under a prefix,
@@ -34,6 +43,49 @@ public final class Recipes {
     /** The key of the contender holding lease {@code leaseId} under {@code prefix}. */
     public static Bytes key(String prefix, long leaseId) {
         return Bytes.ofUtf8(prefix + Long.toHexString(leaseId));
+    }
+
+    /**
+     * Joins the line under {@code prefix}: puts {@code key = value} bound to lease {@code leaseId} if it is absent
+     * (else keeps the key already there), then completes with the key's create revision once every key created before
+     * it is gone. Fails with {@link CohortException.LeaseLost} if {@code sessionLost} completes first.
+     */
+    public static CompletableFuture<Long> enqueue(CohortNode node, String prefix, Bytes key, Bytes value, long leaseId,
+                                                  CompletableFuture<Void> sessionLost, Executor executor, String what) {
+        CompletableFuture<Long> out = node.kv().txn()
+                .when(Compare.createRevision(KeyRange.key(key)).eq(0))
+                .then(Op.put(key, value, PutOptions.defaults().withLease(leaseId)))
+                .otherwise(Op.get(KeyRange.key(key), GetOptions.defaults()))
+                .commitAsync()
+                .thenCompose(t -> {
+                    long myRevision = t.succeeded() ? t.revision()
+                            : t.result(0, GetResult.class).kvs().get(0).createRevision();
+                    return waitForPredecessors(node, prefix, myRevision, executor).thenApply(x -> myRevision);
+                });
+        sessionLost.whenComplete((x, e) -> out.completeExceptionally(
+                new CohortException.LeaseLost("the session was lost while " + what, e)));
+        return out;
+    }
+
+    /**
+     * Waits up to {@code timeout} for a place in line taken by {@link #enqueue}; on timeout or interruption the key is
+     * deleted, leaving the line.
+     */
+    public static <T> T awaitOrLeave(CompletableFuture<T> f, Duration timeout, CohortNode node, Bytes key,
+                                     String timeoutMessage, String what) throws TimeoutException {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(false);
+            node.kv().deleteAsync(KeyRange.key(key), DeleteOptions.defaults());
+            throw new TimeoutException(timeoutMessage + " within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            node.kv().deleteAsync(KeyRange.key(key), DeleteOptions.defaults());
+            throw new CohortException.Closed("interrupted while " + what, e);
+        } catch (ExecutionException e) {
+            throw Await.unwrap(e.getCause());
+        }
     }
 
     /** The contender with the lowest create revision under {@code prefix} (linearizable), or null. */
