@@ -17,9 +17,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * etcd through jetcd: {@code clients} {@link Client}s (one gRPC channel each; requests spread over them by key) to
@@ -95,24 +93,7 @@ public final class EtcdTarget implements Target {
             keys[i] = ByteSequence.from(String.format("%s%08d", MAIN_PREFIX, i), StandardCharsets.UTF_8);
             watchedKeys[i] = ByteSequence.from(String.format("%s%08d", WATCH_PREFIX, i), StandardCharsets.UTF_8);
         }
-        Semaphore window = new Semaphore(256);
-        AtomicLong failures = new AtomicLong();
-        ByteSequence v = ByteSequence.from(value);
-        for (ByteSequence k : keys) {
-            window.acquire();
-            kvs[0].put(k, v).whenComplete((r, e) -> {
-                if (e != null) {
-                    failures.incrementAndGet();
-                }
-                window.release();
-            });
-        }
-        if (!window.tryAcquire(256, 120, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("preload of " + keyCount + " keys did not finish in 120 s");
-        }
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " of " + keyCount + " preload puts failed");
-        }
+        Target.preload(this, keyCount, value);
     }
 
     @Override

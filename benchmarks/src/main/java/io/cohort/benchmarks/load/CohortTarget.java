@@ -15,9 +15,6 @@ import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Event;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Cohort embedded in this JVM: the load goes to the local {@link CohortNode}'s {@link KvStore}. */
 public final class CohortTarget implements Target {
@@ -57,24 +54,7 @@ public final class CohortTarget implements Target {
             ranges[i] = KeyRange.key(keys[i]);
             watchedKeys[i] = Bytes.ofUtf8(String.format("%s%08d", WATCH_PREFIX, i));
         }
-        Semaphore window = new Semaphore(256);
-        AtomicLong failures = new AtomicLong();
-        Bytes v = Bytes.wrap(value.clone());
-        for (Bytes k : keys) {
-            window.acquire();
-            kv.putAsync(k, v, putOptions).whenComplete((r, e) -> {
-                if (e != null) {
-                    failures.incrementAndGet();
-                }
-                window.release();
-            });
-        }
-        if (!window.tryAcquire(256, 120, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("preload of " + keyCount + " keys did not finish in 120 s");
-        }
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " of " + keyCount + " preload puts failed");
-        }
+        Target.preload(this, keyCount, value);
     }
 
     @Override

@@ -42,6 +42,30 @@ public interface Target extends AutoCloseable {
         void onEvent(long sentNanos);
     }
 
+    /**
+     * Writes every key of the main set once with {@code value} through {@link #putAsync}, 256 at a time (what
+     * {@link #prepare} does after building its keys); throws if a put fails or it takes over 120 s.
+     */
+    static void preload(Target target, int keyCount, byte[] value) throws InterruptedException {
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(256);
+        java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+        for (int i = 0; i < keyCount; i++) {
+            window.acquire();
+            target.putAsync(i, value).whenComplete((r, e) -> {
+                if (e != null) {
+                    failures.incrementAndGet();
+                }
+                window.release();
+            });
+        }
+        if (!window.tryAcquire(256, 120, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("preload of " + keyCount + " keys did not finish in 120 s");
+        }
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " of " + keyCount + " preload puts failed");
+        }
+    }
+
     /** A line for the report: which member or endpoint the load goes to and its role. */
     String describe();
 }
