@@ -1142,6 +1142,47 @@ public final class RaftCore {
         forwardQueue.clear();
     }
 
+    /**
+     * Takes the messages that may be sent at once, while a Ready is outstanding, instead of waiting for
+     * the next one: proposals and read-index requests forwarded to the leader (they depend on nothing
+     * persisted), and, on a leader whose term and vote are durable (the last advanced hard state), all
+     * of its messages (appends, heartbeats, read-index answers: see {@link Ready#messagesMayPrecedeSync};
+     * its own entries count towards a commit only after {@link #advance}). This takes the sync in
+     * progress off the path of new proposals.
+     */
+    public List<Message> takeEarlyMessages() {
+        boolean durableLeader = role == Role.LEADER && log.unstableSnapshot() == null && prevHardState != null
+                && term == prevHardState.term() && votedFor == prevHardState.votedFor();
+        if (role == Role.LEADER && !durableLeader) {
+            return List.of();
+        }
+        flushBatches();
+        if (msgs.isEmpty()) {
+            return List.of();
+        }
+        if (durableLeader) {
+            List<Message> early = msgs;
+            msgs = new ArrayList<>();
+            msgsAppendBytes = 0;
+            return early;
+        }
+        List<Message> early = null;
+        for (int i = 0; i < msgs.size(); i++) {
+            MessageType t = msgs.get(i).type();
+            if (t == MessageType.PROPOSE || t == MessageType.READ_INDEX) {
+                if (early == null) {
+                    early = new ArrayList<>();
+                }
+                early.add(msgs.get(i));
+            }
+        }
+        if (early == null) {
+            return List.of();
+        }
+        msgs.removeIf(m -> m.type() == MessageType.PROPOSE || m.type() == MessageType.READ_INDEX);
+        return early;
+    }
+
     /** Collects the pending work; must be followed by {@link #advance(Ready)} before the next call. */
     public Ready ready() {
         if (readyOutstanding) {

@@ -84,6 +84,8 @@ public final class RaftNode implements AutoCloseable {
     private final PriorityQueue<WaitingRead> waitingReads = new PriorityQueue<>();
     private final ArrayList<Pending> succeededBatch = new ArrayList<>();
     private final ExpandableDirectByteBuffer sendBuffer = new ExpandableDirectByteBuffer(64 * 1024);
+    /** The raft thread's own, for {@link RaftCore#takeEarlyMessages} while the pipeline uses {@link #sendBuffer}. */
+    private final ExpandableDirectByteBuffer earlySendBuffer = new ExpandableDirectByteBuffer(64 * 1024);
     private long appliedIndex;
     private SnapshotMeta previousSnapshot = SnapshotMeta.NONE;
     private HardState persistedHardState;
@@ -291,7 +293,14 @@ public final class RaftNode implements AutoCloseable {
                     work++;
                 }
                 work += drainPipelineOutbox();
-                if (!readyOutstanding && core.hasReady()) {
+                if (readyOutstanding) {
+                    // The pipeline is syncing a batch: what needs no sync goes out now, not after it.
+                    List<Message> early = core.takeEarlyMessages();
+                    if (!early.isEmpty()) {
+                        send(early, earlySendBuffer);
+                        work++;
+                    }
+                } else if (core.hasReady()) {
                     Ready rd = core.ready();
                     readyOutstanding = true;
                     if (isSmall(rd)) {
@@ -518,7 +527,7 @@ public final class RaftNode implements AutoCloseable {
         boolean sendFirst = rd.messagesMayPrecedeSync(persistedHardState);
         boolean applyFirst = rd.committedEntriesMayPrecedeSync();
         if (sendFirst) {
-            send(rd.messages());
+            send(rd.messages(), sendBuffer);
         }
         if (applyFirst) {
             applyAndServe(rd);
@@ -536,7 +545,7 @@ public final class RaftNode implements AutoCloseable {
             }
         }
         if (!sendFirst) {
-            send(rd.messages());
+            send(rd.messages(), sendBuffer);
         }
         if (!applyFirst) {
             applyAndServe(rd);
@@ -559,11 +568,11 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private void send(List<Message> messages) {
+    private void send(List<Message> messages, ExpandableDirectByteBuffer buffer) {
         for (int i = 0, n = messages.size(); i < n; i++) {
             Message m = messages.get(i);
-            int length = MessageCodec.encode(m, sendBuffer, 0);
-            transport.send(m.to(), sendBuffer, 0, length);
+            int length = MessageCodec.encode(m, buffer, 0);
+            transport.send(m.to(), buffer, 0, length);
         }
     }
 

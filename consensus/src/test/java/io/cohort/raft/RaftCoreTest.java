@@ -416,6 +416,70 @@ class RaftCoreTest {
     }
 
     @Test
+    void whileAReadyIsPersistedALeaderSendsNewAppendsAndAFollowerForwardsButDoesNotAck() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        RaftCore l = c.core(1);
+        long term = l.term();
+        l.propose(b("a"));
+        Ready rd1 = l.ready();
+        assertThat(rd1.entries()).hasSize(1);
+        // While rd1 syncs, a second proposal's appends may go out at once: they depend on nothing unsynced.
+        l.propose(b("b"));
+        List<Message> early = l.takeEarlyMessages();
+        assertThat(early).extracting(Message::type).containsOnly(MessageType.APPEND);
+        assertThat(early).extracting(Message::to).containsExactlyInAnyOrder(2L, 3L);
+        assertThat(early).allSatisfy(m -> assertThat(m.entries()).extracting(e -> new String(e.data(),
+                StandardCharsets.UTF_8)).last().asString().endsWith("b"));
+        assertThat(l.takeEarlyMessages()).as("taken once").isEmpty();
+        // The leader's own entries count towards the commit only after advance: one follower's ack and
+        // the leader's unsynced copy are not a quorum.
+        long last = l.lastIndex();
+        l.step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(last).build());
+        assertThat(l.commitIndex()).isLessThan(last);
+
+        // A follower with a Ready outstanding forwards a proposal at once but keeps its ack for after the sync.
+        RaftCore f = c.core(2);
+        long fl = f.lastIndex();
+        f.step(Message.builder(MessageType.APPEND).from(1).to(2).term(term).index(fl).logTerm(term)
+                .commit(f.commitIndex()).entries(List.of(new Entry(fl + 1, term, EntryType.COMMAND, b("c"))))
+                .build());
+        Ready frd = f.ready();
+        assertThat(frd.messages()).extracting(Message::type).containsExactly(MessageType.APPEND_RESPONSE);
+        f.step(Message.builder(MessageType.APPEND).from(1).to(2).term(term).index(fl + 1).logTerm(term)
+                .commit(f.commitIndex()).entries(List.of(new Entry(fl + 2, term, EntryType.COMMAND, b("d"))))
+                .build());
+        f.propose(b("e"));
+        assertThat(f.takeEarlyMessages()).extracting(Message::type).containsExactly(MessageType.PROPOSE);
+        c.nodes.get(2L).storage.append(frd.entries());
+        f.advance(frd);
+        assertThat(f.ready().messages()).extracting(Message::type).containsExactly(MessageType.APPEND_RESPONSE);
+    }
+
+    @Test
+    void aNewLeaderWhoseVoteIsNotYetDurableSendsNothingEarly() {
+        TestCluster c = new TestCluster(3, b -> b.preVote(false));
+        c.elect(1);
+        RaftCore n = c.core(2);
+        long oldTerm = n.term();
+        n.campaign();
+        // The campaign changed term and vote: until that Ready is persisted and advanced, nothing goes early,
+        // even once the votes are in and the candidate leads.
+        Ready rd = n.ready();
+        assertThat(rd.hardState()).isNotNull();
+        assertThat(rd.hardState().term()).isEqualTo(oldTerm + 1);
+        n.step(Message.builder(MessageType.VOTE_RESPONSE).from(3).to(2).term(oldTerm + 1).build());
+        assertThat(n.role()).isEqualTo(Role.LEADER);
+        n.propose(b("x"));
+        assertThat(n.takeEarlyMessages()).isEmpty();
+        c.nodes.get(2L).storage.append(rd.entries());
+        c.nodes.get(2L).storage.setHardState(rd.hardState());
+        n.advance(rd);
+        assertThat(n.takeEarlyMessages()).as("its term and vote are durable now").isNotEmpty()
+                .extracting(Message::type).containsOnly(MessageType.APPEND);
+    }
+
+    @Test
     void aFollowerFarBehindIsCaughtUpWithoutMoreThanTheBoundInOneReady() {
         TestCluster c = new TestCluster(3, b -> b.maxAppendBytes(1_000).maxReadyAppendBytes(3_000)
                 .maxUncommittedEntries(100_000));

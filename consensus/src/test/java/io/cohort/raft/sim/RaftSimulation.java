@@ -69,6 +69,10 @@ public class RaftSimulation {
     final boolean applyBeforeSync;
     /** Skip the sync of a Ready whose only change is the commit index ({@link Ready#mustSync}), as RaftNode does. */
     final boolean syncOnlyWhenRequired;
+    /** While a sync is in progress (async driver), send what {@link RaftCore#takeEarlyMessages} allows, as RaftNode does. */
+    final boolean earlyMessages;
+    /** Messages sent by {@link RaftCore#takeEarlyMessages} while a sync was in progress. */
+    long earlyMessagesSent;
     final boolean churn; // frequent crashes, mostly of the leader
     final TreeSet<Long> blocked = new TreeSet<>(); // encoded pairs from*1000+to
 
@@ -121,6 +125,7 @@ public class RaftSimulation {
         this.applyBeforeSync = rnd.nextBoolean();
         // From its own stream, so that adding it did not change the runs of earlier seeds.
         this.syncOnlyWhenRequired = new java.util.Random(seed ^ 0x5EED_5A1CL).nextBoolean();
+        this.earlyMessages = new java.util.Random(seed ^ 0xEA51_5E4DL).nextBoolean();
         this.churn = rnd.nextInt(3) == 0;
     }
 
@@ -225,6 +230,7 @@ public class RaftSimulation {
             }
             if (busy && asyncDriver) {
                 core.tick(); // the Raft thread keeps running while the log writer syncs
+                sendEarly();
             } else if (busy) {
                 pendingTicks = Math.min(pendingTicks + 1, 3);
             } else {
@@ -288,6 +294,7 @@ public class RaftSimulation {
             }
             if (busy && asyncDriver) {
                 core.step(m);
+                sendEarly();
                 return;
             }
             if (busy) {
@@ -300,7 +307,18 @@ public class RaftSimulation {
             processReady();
         }
 
+        /** While a sync is in progress, sends what needs no sync (RaftNode's raft thread does the same). */
+        void sendEarly() {
+            if (alive && busy && asyncDriver && earlyMessages) {
+                for (Message m : core.takeEarlyMessages()) {
+                    earlyMessagesSent++;
+                    network(m);
+                }
+            }
+        }
+
         void processReady() {
+            sendEarly();
             while (alive && !busy && core.hasReady()) {
                 Ready rd = core.ready();
                 onReady(this, rd);
@@ -875,7 +893,7 @@ public class RaftSimulation {
 
     /** A one-line summary of what the run exercised. */
     public String summary() {
-        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " lazyCommitSync=" + syncOnlyWhenRequired + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
+        return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " lazyCommitSync=" + syncOnlyWhenRequired + " earlyMessages=" + earlyMessages + "/" + earlyMessagesSent + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());

@@ -36,6 +36,7 @@ class RaftSimulationTest {
         long reads = 0;
         long sentBeforeSync = 0;
         long appliedBeforeSync = 0;
+        long earlyMessages = 0;
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
@@ -48,12 +49,16 @@ class RaftSimulationTest {
             reads += sim.readsServed;
             sentBeforeSync += sim.readiesSentBeforeSync;
             appliedBeforeSync += sim.readiesAppliedBeforeSync;
+            earlyMessages += sim.earlyMessagesSent;
         }
         System.out.printf("simulated %d seeds in %.1f s (entries applied %d, snapshots installed %d, conf changes %d,"
-                + " crashes losing unsynced writes %d, reads %d, leader readies sent before sync %d, readies applied before sync %d)%n",
+                + " crashes losing unsynced writes %d, reads %d, leader readies sent before sync %d, readies applied before sync %d,"
+                + " messages sent during a sync %d)%n",
                 seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync,
-                appliedBeforeSync);
+                appliedBeforeSync, earlyMessages);
         if (seeds >= 100) {
+            org.assertj.core.api.Assertions.assertThat(earlyMessages)
+                    .as("messages are sent while a sync is in progress").isPositive();
             org.assertj.core.api.Assertions.assertThat(sentBeforeSync)
                     .as("the early-send path of leaders is exercised").isPositive();
             org.assertj.core.api.Assertions.assertThat(appliedBeforeSync)
