@@ -69,6 +69,8 @@ public final class RaftCore {
     private long prevLeaderId;
     private Role prevRole = Role.FOLLOWER;
     private boolean readyOutstanding;
+    /** Applied through {@link #takeStableCommitted} while a Ready was outstanding; counted at its advance. */
+    private long stableAppliedPending;
 
     private record PendingRead(long from, long index, byte[] context) {
     }
@@ -1183,6 +1185,35 @@ public final class RaftCore {
         return early;
     }
 
+    /**
+     * Hands out committed entries that are already durable on this member and in no Ready, for applying
+     * while a Ready is outstanding (a member learns of commits while it syncs its next batch): the
+     * application applies them after the committed entries of every earlier Ready and before those of
+     * any later one, then calls {@link #stableCommittedApplied}. Stops before a configuration change
+     * and before the next snapshot point: those come through a Ready.
+     */
+    public List<Entry> takeStableCommitted() {
+        long limit = cfg.snapshotIntervalEntries > 0
+                ? lastSnapshotRequestIndex + cfg.snapshotIntervalEntries - 1 : Long.MAX_VALUE;
+        return log.takeStableCommitted(limit, cfg.maxApplyBytes);
+    }
+
+    /**
+     * Acknowledges that entries from {@link #takeStableCommitted} are applied up to {@code index}. While
+     * a Ready is outstanding this counts only from its {@link #advance}: the Ready may hold a
+     * configuration change below {@code index} that the core interprets then.
+     */
+    public void stableCommittedApplied(long index) {
+        if (index > log.applying()) {
+            throw new IllegalStateException("applied " + index + " but only " + log.applying() + " was handed out");
+        }
+        if (readyOutstanding) {
+            stableAppliedPending = Math.max(stableAppliedPending, index);
+        } else {
+            log.appliedTo(index);
+        }
+    }
+
     /** Collects the pending work; must be followed by {@link #advance(Ready)} before the next call. */
     public Ready ready() {
         if (readyOutstanding) {
@@ -1246,6 +1277,10 @@ public final class RaftCore {
                 }
             }
             log.appliedTo(last.index());
+        }
+        if (stableAppliedPending > 0) {
+            log.appliedTo(stableAppliedPending);
+            stableAppliedPending = 0;
         }
         if (role == Role.LEADER) {
             Progress self = progress.get(id);

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>The <b>raft thread</b> owns the core: it takes messages, proposals, reads and ticks from a
  * bounded inbox and hands each {@link Ready} to the <b>pipeline thread</b>, which persists entries
  * and hard state with one sync per batch (group commit), only then sends the messages, applies
- * committed commands to the state machine, serves confirmed reads and takes snapshots. A small
+ * committed commands to the state machine, serves confirmed reads and takes snapshots. While it syncs,
+ * the raft thread sends what needs no sync (a leader's appends, forwarded proposals) and, once the
+ * pipeline has applied what its Ready held, applies the commits learnt meanwhile. A small
  * Ready (a few entries, no snapshot) the raft thread processes itself, the same way: the pipeline is
  * idle then (one Ready at a time), and at low load this saves two thread hand-offs per step. Neither
  * thread ever runs caller code: futures complete on the callback executor.
@@ -68,6 +70,12 @@ public final class RaftNode implements AutoCloseable {
     private final Thread pipelineThread;
     private volatile boolean raftIdle;
     private volatile boolean pipelineIdle;
+    /**
+     * Set by the pipeline thread once it is done with the state machine for the Ready it holds (it applied
+     * that Ready's committed entries before its sync): until the Ready comes back, the raft thread may
+     * apply commits learnt meanwhile ({@link #applyStableCommitted}). Cleared by the raft thread.
+     */
+    private volatile boolean stateMachineReleased;
     private volatile boolean running = true;
     private volatile NodeStatus status;
     private volatile Throwable failure;
@@ -80,7 +88,9 @@ public final class RaftNode implements AutoCloseable {
     private long observedTerm = -1;
     private long observedLeader = -1;
 
-    // The thread processing the current Ready: the pipeline, or the raft thread for a small one (isSmall).
+    // The thread processing the current Ready: the pipeline, or the raft thread for a small one (isSmall);
+    // the state machine side (applied index, waiting reads, completions) also the raft thread while
+    // stateMachineReleased.
     private final PriorityQueue<WaitingRead> waitingReads = new PriorityQueue<>();
     private final ArrayList<Pending> succeededBatch = new ArrayList<>();
     private final ExpandableDirectByteBuffer sendBuffer = new ExpandableDirectByteBuffer(64 * 1024);
@@ -294,11 +304,15 @@ public final class RaftNode implements AutoCloseable {
                 }
                 work += drainPipelineOutbox();
                 if (readyOutstanding) {
-                    // The pipeline is syncing a batch: what needs no sync goes out now, not after it.
+                    // The pipeline is syncing a batch: what needs no sync goes out now, not after it,
+                    // and commits learnt meanwhile are applied now if the pipeline is done applying.
                     List<Message> early = core.takeEarlyMessages();
                     if (!early.isEmpty()) {
                         send(early, earlySendBuffer);
                         work++;
+                    }
+                    if (stateMachineReleased) {
+                        work += applyStableCommitted();
                     }
                 } else if (core.hasReady()) {
                     Ready rd = core.ready();
@@ -311,6 +325,7 @@ public final class RaftNode implements AutoCloseable {
                         readyOutstanding = false;
                         checkAdmin();
                     } else {
+                        stateMachineReleased = false;
                         boolean offered = readyQueue.offer(rd);
                         assert offered : "one Ready at a time";
                         wakePipeline();
@@ -430,6 +445,7 @@ public final class RaftNode implements AutoCloseable {
         int n = 0;
         for (Object item; (item = pipelineOutbox.poll()) != null; n++) {
             if (item instanceof Ready) {
+                stateMachineReleased = false;
                 core.advance((Ready) item);
                 readyOutstanding = false;
                 checkAdmin();
@@ -522,15 +538,21 @@ public final class RaftNode implements AutoCloseable {
             LOG.info("member {} installed a snapshot at index {} term {}", id, appliedIndex, rd.snapshot().meta().term());
         }
         // A leader sends before its own fsync when the term and vote are unchanged (see
-        // Ready.messagesMayPrecedeSync); everyone else persists first.
+        // Ready.messagesMayPrecedeSync); everyone else persists first. Committed entries already stable
+        // here are applied first (reads served, snapshot taken), which frees the state machine for the
+        // raft thread to apply what commits during the sync.
         HardState hs = rd.hardState();
         boolean sendFirst = rd.messagesMayPrecedeSync(persistedHardState);
-        boolean applyFirst = rd.committedEntriesMayPrecedeSync();
+        boolean applyFirst = rd.snapshot() == null
+                && (rd.committedEntries().isEmpty() || rd.committedEntriesMayPrecedeSync());
         if (sendFirst) {
             send(rd.messages(), sendBuffer);
         }
         if (applyFirst) {
             applyAndServe(rd);
+            if (Thread.currentThread() == pipelineThread) {
+                stateMachineReleased = true;
+            }
         }
         if (!rd.entries().isEmpty()) {
             storage.append(rd.entries());
@@ -552,20 +574,40 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /**
+     * On the raft thread while the pipeline syncs a Ready it has finished applying: applies the commits
+     * learnt since (already durable here) and serves the reads they allow. Returns 1 if it applied any.
+     */
+    private int applyStableCommitted() {
+        List<Entry> stable = core.takeStableCommitted();
+        if (stable.isEmpty()) {
+            return 0;
+        }
+        applyCommitted(stable);
+        serveReads();
+        core.stableCommittedApplied(stable.get(stable.size() - 1).index());
+        return 1;
+    }
+
     /** Applies the committed entries, completes the reads they allow, and takes a requested snapshot. */
     private void applyAndServe(Ready rd) {
         applyCommitted(rd.committedEntries());
         for (ReadState rs : rd.readStates()) {
             waitingReads.add(new WaitingRead(rs.index(), bytesLong(rs.context())));
         }
+        serveReads();
+        if (rd.snapshotRequest() != null) {
+            takeSnapshot(rd.snapshotRequest());
+        }
+    }
+
+    /** Completes the reads waiting for an index now applied. */
+    private void serveReads() {
         while (!waitingReads.isEmpty() && waitingReads.peek().index <= appliedIndex) {
             WaitingRead w = waitingReads.poll();
             succeeded(w.requestId, w.index, null);
         }
         flushSucceeded();
-        if (rd.snapshotRequest() != null) {
-            takeSnapshot(rd.snapshotRequest());
-        }
     }
 
     private void send(List<Message> messages, ExpandableDirectByteBuffer buffer) {

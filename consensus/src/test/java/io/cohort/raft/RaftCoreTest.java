@@ -1,6 +1,7 @@
 package io.cohort.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -454,6 +455,68 @@ class RaftCoreTest {
         c.nodes.get(2L).storage.append(frd.entries());
         f.advance(frd);
         assertThat(f.ready().messages()).extracting(Message::type).containsExactly(MessageType.APPEND_RESPONSE);
+    }
+
+    @Test
+    void commitsLearntWhileAReadyIsOutstandingAreHandedOutOnlyIfStableAndOnlyOnce() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        RaftCore l = c.core(1);
+        long term = l.term();
+        l.propose(b("a"));
+        Ready rd1 = l.ready();
+        c.nodes.get(1L).storage.append(rd1.entries());
+        l.advance(rd1);
+        long a = l.lastIndex();
+        l.propose(b("b"));
+        Ready rd2 = l.ready(); // b is being synced
+        long bIndex = l.lastIndex();
+        assertThat(l.takeStableCommitted()).as("nothing committed yet").isEmpty();
+        l.step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(a).build());
+        List<Entry> stable = l.takeStableCommitted();
+        assertThat(stable).extracting(Entry::index).containsExactly(a);
+        assertThat(l.takeStableCommitted()).as("handed out once").isEmpty();
+        // b commits on the two followers' acks alone, but is not durable here yet: it waits for a Ready.
+        l.step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(bIndex).build());
+        l.step(Message.builder(MessageType.APPEND_RESPONSE).from(3).to(1).term(term).index(bIndex).build());
+        assertThat(l.commitIndex()).isEqualTo(bIndex);
+        assertThat(l.takeStableCommitted()).isEmpty();
+        l.stableCommittedApplied(a);
+        assertThat(l.appliedIndex()).as("counted at the outstanding Ready's advance").isLessThan(a);
+        c.nodes.get(1L).storage.append(rd2.entries());
+        l.advance(rd2);
+        assertThat(l.appliedIndex()).isEqualTo(a);
+        Ready rd3 = l.ready();
+        assertThat(rd3.committedEntries()).extracting(Entry::index).containsExactly(bIndex);
+        l.advance(rd3);
+        assertThat(l.appliedIndex()).isEqualTo(bIndex);
+        assertThatThrownBy(() -> l.stableCommittedApplied(bIndex + 1)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aConfigurationChangeIsNeverHandedOutAsAStableCommit() {
+        TestCluster c = cluster(3);
+        c.elect(1);
+        RaftCore l = c.core(1);
+        long term = l.term();
+        assertThat(l.proposeConfigChange(ConfChange.of(ConfChange.Type.ADD_LEARNER, 4))).isTrue();
+        l.propose(b("after"));
+        Ready rd1 = l.ready();
+        c.nodes.get(1L).storage.append(rd1.entries());
+        l.advance(rd1);
+        long last = l.lastIndex();
+        l.propose(b("next"));
+        Ready rd2 = l.ready();
+        l.step(Message.builder(MessageType.APPEND_RESPONSE).from(2).to(1).term(term).index(last).build());
+        assertThat(l.commitIndex()).isEqualTo(last);
+        assertThat(l.takeStableCommitted()).as("stops before the configuration change").isEmpty();
+        c.nodes.get(1L).storage.append(rd2.entries());
+        l.advance(rd2);
+        Ready rd3 = l.ready();
+        assertThat(rd3.committedEntries()).extracting(Entry::type)
+                .containsExactly(EntryType.CONFIG_CHANGE, EntryType.COMMAND);
+        l.advance(rd3);
+        assertThat(l.membership().learners()).containsExactly(4L);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.cohort.raft.internal;
 
 import io.cohort.raft.Entry;
+import io.cohort.raft.EntryType;
 import io.cohort.raft.LogCompactedException;
 import io.cohort.raft.LogStorage;
 import io.cohort.raft.Snapshot;
@@ -34,6 +35,8 @@ public final class RaftLog {
     private long unstableOffset;
     private long committed;
     private long applied;
+    /** Highest index handed to the application (by a Ready or {@link #takeStableCommitted}); >= applied. */
+    private long applying;
 
     /** A log over {@code storage}, with {@code applied} entries already in the state machine. */
     public RaftLog(LogStorage storage, long applied) {
@@ -50,6 +53,7 @@ public final class RaftLog {
         // durable (Ready.committedEntriesMayPrecedeSync); whatever it applied was committed.
         this.committed = Math.max(Math.max(storage.hardState().commitIndex(), storage.snapshot().index()),
                 this.applied);
+        this.applying = this.applied;
     }
 
     /** Highest committed index. */
@@ -273,28 +277,65 @@ public final class RaftLog {
         }
     }
 
-    /** Marks the application as having applied up to {@code index}. */
+    /**
+     * Marks the application as having applied up to {@code index}. Entries reach it by two paths
+     * (Readies and {@link #takeStableCommitted}) whose acknowledgements may come in either order, so an
+     * index at or below {@link #applied()} is a no-op; one beyond what was handed out is a bug.
+     */
     public void appliedTo(long index) {
-        if (index == 0) {
-            return;
+        if (index > applying || index > committed) {
+            throw new IllegalStateException("applied " + index + " but only " + applying + " was handed out ("
+                    + committed + " committed)");
         }
-        if (index > committed || index < applied) {
-            throw new IllegalStateException("applied " + index + " outside [" + applied + ", " + committed + "]");
-        }
-        applied = index;
+        applied = Math.max(applied, index);
     }
 
-    /** True if committed entries wait to be applied. */
+    /** Highest index handed to the application for applying (at or above {@link #applied()}). */
+    public long applying() {
+        return applying;
+    }
+
+    /** True if committed entries wait to be handed to the application. */
     public boolean hasNextCommitted() {
-        return unstableSnapshot == null && committed > applied;
+        return unstableSnapshot == null && committed > applying;
     }
 
-    /** Committed entries not applied yet, up to about {@code maxBytes}. */
+    /** Hands out the committed entries not handed out yet, up to about {@code maxBytes}. */
     public List<Entry> nextCommitted(long maxBytes) {
         if (!hasNextCommitted()) {
             return List.of();
         }
-        return entries(applied + 1, committed + 1, maxBytes);
+        return handOut(entries(applying + 1, committed + 1, maxBytes));
+    }
+
+    /**
+     * Hands out committed entries that are also durable here (at or below {@link #persistedLastIndex()}),
+     * not handed out yet and at or below {@code maxIndex}, up to about {@code maxBytes}, stopping before
+     * the first configuration change (those reach the application through a Ready, whose advance the
+     * core interprets them at).
+     */
+    public List<Entry> takeStableCommitted(long maxIndex, long maxBytes) {
+        long hi = Math.min(Math.min(committed, persistedLastIndex()), maxIndex);
+        if (unstableSnapshot != null || hi <= applying) {
+            return List.of();
+        }
+        List<Entry> ents = entries(applying + 1, hi + 1, maxBytes);
+        for (int i = 0; i < ents.size(); i++) {
+            if (ents.get(i).type() == EntryType.CONFIG_CHANGE) {
+                ents = ents.subList(0, i);
+                break;
+            }
+        }
+        return handOut(ents);
+    }
+
+    private List<Entry> handOut(List<Entry> ents) {
+        if (!ents.isEmpty()) {
+            long first = ents.get(0).index();
+            assert first == applying + 1 : "handed out from " + first + " after " + applying;
+            applying = ents.get(ents.size() - 1).index();
+        }
+        return ents;
     }
 
     /** Unstable entries waiting to be persisted. */
@@ -341,6 +382,7 @@ public final class RaftLog {
         if (unstableSnapshot != null && unstableSnapshot.meta().index() == index) {
             unstableSnapshot = null;
             applied = Math.max(applied, index);
+            applying = Math.max(applying, index);
         }
     }
 
@@ -361,7 +403,7 @@ public final class RaftLog {
     /** Unstable entries from the offset, for diagnostics. */
     @Override
     public String toString() {
-        return "log[first=" + firstIndex() + " last=" + lastIndex() + " committed=" + committed + " applied=" + applied
+        return "log[first=" + firstIndex() + " last=" + lastIndex() + " committed=" + committed + " applying=" + applying + " applied=" + applied
                 + " cacheOffset=" + cacheOffset + " unstableOffset=" + unstableOffset + " cacheEnd=" + cacheEnd() + "]";
     }
 

@@ -37,6 +37,8 @@ class RaftSimulationTest {
         long sentBeforeSync = 0;
         long appliedBeforeSync = 0;
         long earlyMessages = 0;
+        long stableBatches = 0;
+        long lazySyncSeeds = 0;
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
@@ -50,15 +52,22 @@ class RaftSimulationTest {
             sentBeforeSync += sim.readiesSentBeforeSync;
             appliedBeforeSync += sim.readiesAppliedBeforeSync;
             earlyMessages += sim.earlyMessagesSent;
+            stableBatches += sim.stableBatchesApplied;
+            lazySyncSeeds += sim.syncOnlyWhenRequired ? 1 : 0;
         }
         System.out.printf("simulated %d seeds in %.1f s (entries applied %d, snapshots installed %d, conf changes %d,"
                 + " crashes losing unsynced writes %d, reads %d, leader readies sent before sync %d, readies applied before sync %d,"
-                + " messages sent during a sync %d)%n",
+                + " messages sent during a sync %d, stable commits applied during a sync %d,"
+                + " seeds with lazy commit-index sync %d)%n",
                 seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync,
-                appliedBeforeSync, earlyMessages);
+                appliedBeforeSync, earlyMessages, stableBatches, lazySyncSeeds);
         if (seeds >= 100) {
             org.assertj.core.api.Assertions.assertThat(earlyMessages)
                     .as("messages are sent while a sync is in progress").isPositive();
+            org.assertj.core.api.Assertions.assertThat(stableBatches)
+                    .as("commits are applied while a sync is in progress").isPositive();
+            org.assertj.core.api.Assertions.assertThat(lazySyncSeeds)
+                    .as("the lazy commit-index sync is modelled").isPositive();
             org.assertj.core.api.Assertions.assertThat(sentBeforeSync)
                     .as("the early-send path of leaders is exercised").isPositive();
             org.assertj.core.api.Assertions.assertThat(appliedBeforeSync)
