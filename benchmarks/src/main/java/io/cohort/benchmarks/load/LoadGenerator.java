@@ -145,6 +145,7 @@ public final class LoadGenerator {
         long warmupEnd = start + (long) (warmupSeconds * 1e9);
         long end = warmupEnd + (long) (seconds * 1e9);
         LongAdder measuredEvents = new LongAdder();
+        List<Throwable> errorSample = new ArrayList<>(1);
         List<AutoCloseable> watches = new ArrayList<>();
         Target.EventSink sink = sentNanos -> {
             long now = System.nanoTime();
@@ -170,8 +171,10 @@ public final class LoadGenerator {
                             stamped[b] = (byte) (sent >>> (56 - 8 * b));
                         }
                         target.putWatchedAsync(random.nextInt(keyCount), stamped).whenComplete((r, e) -> {
-                            if (e != null) {
-                                errors.incrementAndGet();
+                            if (e != null && errors.getAndIncrement() == 0) {
+                                synchronized (errorSample) {
+                                    errorSample.add(e);
+                                }
                             }
                             window.release();
                         });
@@ -197,6 +200,11 @@ public final class LoadGenerator {
         } finally {
             for (AutoCloseable w : watches) {
                 w.close();
+            }
+        }
+        if (errors.get() > 0) {
+            synchronized (errorSample) {
+                System.out.println("  errors: " + errors.get() + ", first: " + errorSample.get(0));
             }
         }
         return result(target.name(), "watch", inFlight, recorder.getIntervalHistogram(), errors.get());
