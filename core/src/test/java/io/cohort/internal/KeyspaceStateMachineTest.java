@@ -17,6 +17,7 @@ import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Membership;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ class KeyspaceStateMachineTest {
             a.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
             b.apply(List.of(put(1, "other", "state")));
             SnapshotMeta meta = new SnapshotMeta(2, 1, new Membership(Set.of(1L, 2L, 3L), Set.of()));
-            byte[] data = a.takeSnapshot(meta);
+            SnapshotData data = a.takeSnapshot(meta);
             assertThat(a.latestSnapshot().meta()).isEqualTo(meta);
             b.restoreSnapshot(new Snapshot(meta, data));
             assertThat(target.appliedIndex()).isEqualTo(2);
