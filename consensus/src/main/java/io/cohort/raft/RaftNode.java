@@ -512,15 +512,16 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void process(Ready rd) {
-        for (SnapshotChunk chunk : rd.snapshotChunks()) {
-            stageSnapshotChunk(chunk);
-        }
         if (rd.snapshot() != null) {
             stateMachine.restoreSnapshot(rd.snapshot());
             storage.compact(rd.snapshot().meta());
             previousSnapshot = rd.snapshot().meta();
             appliedIndex = rd.snapshot().meta().index();
             LOG.info("member {} installed a snapshot at index {} term {}", id, appliedIndex, rd.snapshot().meta().term());
+        }
+        // After the install: a chunk at offset 0 of a newer snapshot replaces any staging left.
+        for (SnapshotChunk chunk : rd.snapshotChunks()) {
+            stageSnapshotChunk(chunk);
         }
         // A leader sends before its own fsync when the term and vote are unchanged (see
         // Ready.messagesMayPrecedeSync); everyone else persists first.

@@ -5,10 +5,10 @@ import java.util.List;
 /**
  * A batch of work from {@link RaftCore#ready()}. The application must, in this order:
  * <ol>
- *   <li>write {@link #snapshotChunks()} into a staging ({@link SnapshotReceiver}); once a snapshot's last chunk
- *       is in and verified, hand it to {@link RaftCore#snapshotReceived} (or report {@link RaftCore#snapshotRefused});</li>
  *   <li>if {@link #snapshot()} is set: restore the state machine from it, store it durably and
  *       {@link LogStorage#compact} the log to its meta;</li>
+ *   <li>write {@link #snapshotChunks()} into a staging ({@link SnapshotReceiver}); once a snapshot's last chunk
+ *       is in and verified, hand it to {@link RaftCore#snapshotReceived} (or report {@link RaftCore#snapshotRefused});</li>
  *   <li>append {@link #entries()} and set {@link #hardState()} (if not null) in the {@link LogStorage},
  *       then {@link LogStorage#sync()} (the sync may be skipped if {@link #mustSync} is false);</li>
  *   <li>only then send {@link #messages()} (they may acknowledge or depend on the persisted state);</li>
