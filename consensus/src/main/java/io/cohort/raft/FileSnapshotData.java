@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A snapshot in a file that is never rewritten (a newer snapshot goes to a new file). Each {@link #read} opens the
@@ -16,6 +18,7 @@ import java.util.zip.CRC32C;
  * sends the newer one.
  */
 public final class FileSnapshotData implements SnapshotData {
+    private static final Logger LOG = LoggerFactory.getLogger(FileSnapshotData.class);
     private static final int CHECKSUM_BUFFER_BYTES = 64 * 1024;
 
     private final Path file;
@@ -87,6 +90,9 @@ public final class FileSnapshotData implements SnapshotData {
                 }
             }
         } catch (IOException e) {
+            // Expected now and then on a leader (a newer snapshot replaced this one); anything else is worth a look.
+            LOG.warn("cannot read snapshot file {} at offset {} (replaced by a newer snapshot, or an I/O error): {}",
+                    file, offset, e.toString());
             throw new UncheckedIOException("cannot read snapshot file " + file, e);
         }
     }
