@@ -363,11 +363,13 @@ public final class RaftCore {
             return;
         }
         SnapshotReception r = reception;
-        if (r == null || !r.complete || !r.same(snapshot.meta(), snapshot.data().sizeBytes(), snapshot.data().checksum())
-                || role != Role.FOLLOWER) {
-            return; // superseded: a newer snapshot or term; the leader sends again if still needed
+        if (r == null || !r.complete || !r.same(snapshot.meta(), snapshot.data().sizeBytes(), snapshot.data().checksum())) {
+            return; // superseded by a newer snapshot; the leader sends again if still needed
         }
         reception = null;
+        if (role != Role.FOLLOWER) {
+            return; // an election came between: whoever leads sends a snapshot again if still needed
+        }
         boolean restored = restore(snapshot);
         send(Message.builder(MessageType.APPEND_RESPONSE).to(r.leader)
                 .index(restored ? log.lastIndex() : log.committed()).build());

@@ -278,6 +278,41 @@ class SnapshotStreamingTest {
         assertThat(c.core(3).commitIndex()).isEqualTo(c.core(1).commitIndex());
     }
 
+    @Test
+    void aVerifiedSnapshotArrivingAfterAnElectionStartedIsDroppedAndAskedForAgain() {
+        Membership three = new Membership(Set.of(1L, 2L, 3L), Set.of());
+        RaftCore follower = new RaftCore(RaftConfig.builder(2).bootstrap(three).electionTicks(10).heartbeatTicks(1)
+                .build(), new io.cohort.raft.internal.MemoryLogStorage(), null, 0);
+        SnapshotMeta meta = new SnapshotMeta(10, 1, three);
+        byte[] bytes = new byte[100];
+        Arrays.fill(bytes, (byte) 7);
+        SnapshotData data = SnapshotData.ofBytes(bytes);
+        follower.step(Message.builder(MessageType.SNAPSHOT_CHUNK).from(1).to(2).term(1).snapshot(meta)
+                .snapshotOffset(0).snapshotSize(100).snapshotChecksum(data.checksum()).chunk(bytes).build());
+        Ready rd = follower.ready();
+        assertThat(rd.snapshotChunks()).hasSize(1);
+        assertThat(rd.snapshotChunks().get(0).last()).isTrue();
+        follower.advance(rd);
+
+        follower.campaign(); // the follower's election timer fired while it was verifying the staged snapshot
+        assertThat(follower.role()).isNotEqualTo(Role.FOLLOWER);
+        follower.snapshotReceived(new Snapshot(meta, data));
+        follower.advance(follower.ready());
+        assertThat(follower.lastIndex()).as("not installed").isLessThan(10);
+
+        // The leader's next resend (an empty chunk at the end) is answered with "start again from 0".
+        follower.step(Message.builder(MessageType.SNAPSHOT_CHUNK).from(1).to(2).term(5).snapshot(meta)
+                .snapshotOffset(100).snapshotSize(100).snapshotChecksum(data.checksum()).build());
+        Ready again = follower.ready();
+        assertThat(again.snapshot()).isNull();
+        assertThat(again.messages()).filteredOn(m -> m.type() == MessageType.SNAPSHOT_RESPONSE)
+                .singleElement().satisfies(m -> {
+                    assertThat(m.to()).isEqualTo(1);
+                    assertThat(m.index()).isZero();
+                    assertThat(m.reject()).isFalse();
+                });
+    }
+
     private List<Path> listStaged() {
         try (var files = Files.list(tmp)) {
             return files.filter(p -> p.getFileName().toString().startsWith("staged-")).toList();
