@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * An immutable Raft message. Fields not used by a {@link MessageType} are zero, empty or null.
  * For {@link MessageType#SNAPSHOT_CHUNK}, {@code snapshot} is the snapshot's position,
- * {@code snapshotOffset}/{@code snapshotSize} locate {@code chunk} inside the snapshot's bytes.
+ * {@code snapshotOffset}/{@code snapshotSize} locate {@code chunk} inside the snapshot's bytes and
+ * {@code snapshotChecksum} is the CRC-32C of all of them, which the receiver verifies before installing.
  * For {@link MessageType#SNAPSHOT_RESPONSE}, {@code index} is the next byte offset wanted and
  * {@code logTerm} the snapshot's index. Forwarded proposals ({@link MessageType#PROPOSE}) carry
  * entries whose index and term are placeholders (1) that the leader re-stamps.
@@ -29,12 +30,14 @@ public final class Message {
     private final SnapshotMeta snapshot;
     private final long snapshotOffset;
     private final long snapshotSize;
+    private final int snapshotChecksum;
     private final byte[] chunk;
 
     /** Creates a message; arrays and lists are owned by the message from now on. */
     public Message(MessageType type, long from, long to, long term, long logTerm, long index, long commit,
                    boolean reject, long rejectHint, List<Entry> entries, byte[] context,
-                   SnapshotMeta snapshot, long snapshotOffset, long snapshotSize, byte[] chunk) {
+                   SnapshotMeta snapshot, long snapshotOffset, long snapshotSize, int snapshotChecksum,
+                   byte[] chunk) {
         this.type = Objects.requireNonNull(type, "type");
         this.from = from;
         this.to = to;
@@ -49,6 +52,7 @@ public final class Message {
         this.snapshot = snapshot;
         this.snapshotOffset = snapshotOffset;
         this.snapshotSize = snapshotSize;
+        this.snapshotChecksum = snapshotChecksum;
         this.chunk = chunk == null ? NO_BYTES : chunk;
     }
 
@@ -73,6 +77,7 @@ public final class Message {
         b.snapshot = snapshot;
         b.snapshotOffset = snapshotOffset;
         b.snapshotSize = snapshotSize;
+        b.snapshotChecksum = snapshotChecksum;
         b.chunk = chunk;
         return b;
     }
@@ -147,6 +152,11 @@ public final class Message {
         return snapshotSize;
     }
 
+    /** CRC-32C of the whole snapshot a chunk belongs to. */
+    public int snapshotChecksum() {
+        return snapshotChecksum;
+    }
+
     /** Snapshot bytes of this chunk; callers must not modify. */
     public byte[] chunk() {
         return chunk;
@@ -174,7 +184,7 @@ public final class Message {
                 && index == m.index && commit == m.commit && reject == m.reject && rejectHint == m.rejectHint
                 && entries.equals(m.entries) && Arrays.equals(context, m.context)
                 && Objects.equals(snapshot, m.snapshot) && snapshotOffset == m.snapshotOffset
-                && snapshotSize == m.snapshotSize && Arrays.equals(chunk, m.chunk);
+                && snapshotSize == m.snapshotSize && snapshotChecksum == m.snapshotChecksum && Arrays.equals(chunk, m.chunk);
     }
 
     @Override
@@ -219,6 +229,7 @@ public final class Message {
         private SnapshotMeta snapshot;
         private long snapshotOffset;
         private long snapshotSize;
+        private int snapshotChecksum;
         private byte[] chunk;
 
         private Builder(MessageType type) {
@@ -303,6 +314,12 @@ public final class Message {
             return this;
         }
 
+        /** Sets the CRC-32C of the whole snapshot. */
+        public Builder snapshotChecksum(int v) {
+            snapshotChecksum = v;
+            return this;
+        }
+
         /** Sets the snapshot chunk bytes. */
         public Builder chunk(byte[] v) {
             chunk = v;
@@ -312,7 +329,7 @@ public final class Message {
         /** Builds the immutable message. */
         public Message build() {
             return new Message(type, from, to, term, logTerm, index, commit, reject, rejectHint, entries, context,
-                    snapshot, snapshotOffset, snapshotSize, chunk);
+                    snapshot, snapshotOffset, snapshotSize, snapshotChecksum, chunk);
         }
     }
 }

@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class MessageCodec {
     /** Format version written as the first byte. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     /** Upper bound for a single encoded collection (entries, members) to reject garbage early. */
     public static final int MAX_ITEMS = 1 << 20;
 
@@ -34,7 +34,7 @@ public final class MessageCodec {
         if (m.snapshot() != null) {
             n += 8 + 8 + 4 + 8 * m.snapshot().membership().voters().size()
                     + 4 + 8 * m.snapshot().membership().learners().size();
-            n += 8 + 8 + 4 + m.chunk().length;
+            n += 8 + 8 + 4 + 4 + m.chunk().length;
         }
         return n;
     }
@@ -70,6 +70,8 @@ public final class MessageCodec {
             p = putIds(buf, p, s.membership().learners());
             p = putLong(buf, p, m.snapshotOffset());
             p = putLong(buf, p, m.snapshotSize());
+            buf.putInt(p, m.snapshotChecksum());
+            p += 4;
             p = putBytes(buf, p, m.chunk());
         }
         return p - offset;
@@ -114,7 +116,7 @@ public final class MessageCodec {
             Set<Long> voters = r.ids();
             Set<Long> learners = r.ids();
             b.snapshot(new SnapshotMeta(idx, term, new Membership(voters, learners)));
-            b.snapshotOffset(r.l()).snapshotSize(r.l()).chunk(r.bytes());
+            b.snapshotOffset(r.l()).snapshotSize(r.l()).snapshotChecksum(r.i()).chunk(r.bytes());
         } else if (hasSnap != 0) {
             throw new IllegalArgumentException("bad snapshot flag " + hasSnap);
         }
@@ -173,6 +175,13 @@ public final class MessageCodec {
             need(8);
             long v = buf.getLong(pos);
             pos += 8;
+            return v;
+        }
+
+        int i() {
+            need(4);
+            int v = buf.getInt(pos);
+            pos += 4;
             return v;
         }
 

@@ -42,7 +42,7 @@ public final class RaftConfig {
     public final long snapshotIntervalEntries;
     /** Bytes of snapshot data per chunk message. */
     public final int snapshotChunkBytes;
-    /** Largest snapshot a follower accepts for reassembly. */
+    /** Largest snapshot a follower accepts (staged chunk by chunk, never whole in memory). */
     public final long maxSnapshotBytes;
 
     private RaftConfig(Builder b) {

@@ -2,6 +2,7 @@ package io.cohort.raft;
 
 import io.cohort.raft.internal.Progress;
 import io.cohort.raft.internal.RaftLog;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,7 +48,13 @@ public final class RaftCore {
     /** Latest state machine snapshot, sent to followers whose next entry is compacted. */
     private Snapshot latestSnapshot;
     private long lastSnapshotRequestIndex;
-    private SnapshotAssembly assembly;
+    private long snapshotReadFailures;
+    /** The snapshot being received from a leader: its chunks go out through {@link Ready#snapshotChunks()}. */
+    private SnapshotReception reception;
+    private List<SnapshotChunk> snapshotChunks = new ArrayList<>();
+    /** A staged snapshot or a refusal the application reported while a Ready was outstanding. */
+    private Snapshot receivedWhileOutstanding;
+    private SnapshotMeta refusedWhileOutstanding;
 
     // ReadIndex: reads waiting for the leader to commit in its term, queued for the next round, in the round.
     private final ArrayDeque<PendingRead> readsAwaitingCommit = new ArrayDeque<>();
@@ -75,16 +82,32 @@ public final class RaftCore {
     private record PendingRead(long from, long index, byte[] context) {
     }
 
-    private static final class SnapshotAssembly {
+    /**
+     * Chunks received in order so far, handed to the application to stage; the bytes never stay here. Once all are
+     * in, the reception waits for the application's verdict ({@link #snapshotReceived} or {@link #snapshotRefused}).
+     */
+    private static final class SnapshotReception {
         final SnapshotMeta meta;
-        final byte[] data;
-        int received;
+        final long sizeBytes;
+        final int checksum;
+        long leader;
+        long received;
+        boolean complete;
 
-        SnapshotAssembly(SnapshotMeta meta, int size) {
+        SnapshotReception(SnapshotMeta meta, long sizeBytes, int checksum, long leader) {
             this.meta = meta;
-            this.data = new byte[size];
+            this.sizeBytes = sizeBytes;
+            this.checksum = checksum;
+            this.leader = leader;
+        }
+
+        boolean same(SnapshotMeta m, long size, int crc) {
+            return meta.equals(m) && sizeBytes == size && checksum == crc;
         }
     }
+
+    /** Chunks received but not yet handed out in a Ready: the leader sends the next one only after an ack. */
+    private static final int MAX_PENDING_SNAPSHOT_CHUNKS = 4;
 
     /**
      * Creates a core over {@code storage} (which may hold a previous run's state).
@@ -330,6 +353,45 @@ public final class RaftCore {
         if (latestSnapshot == null || snapshot.meta().index() > latestSnapshot.meta().index()) {
             latestSnapshot = snapshot;
         }
+    }
+
+    /**
+     * The application staged and verified the snapshot whose last chunk a Ready handed out: installs it (the next
+     * Ready carries it in {@link Ready#snapshot()}) unless a newer message superseded it meanwhile.
+     */
+    public void snapshotReceived(Snapshot snapshot) {
+        if (readyOutstanding) {
+            receivedWhileOutstanding = snapshot;
+            return;
+        }
+        SnapshotReception r = reception;
+        if (r == null || !r.complete || !r.same(snapshot.meta(), snapshot.data().sizeBytes(), snapshot.data().checksum())) {
+            return; // superseded by a newer snapshot; the leader sends again if still needed
+        }
+        reception = null;
+        if (role != Role.FOLLOWER) {
+            return; // an election came between: whoever leads sends a snapshot again if still needed
+        }
+        boolean restored = restore(snapshot);
+        send(Message.builder(MessageType.APPEND_RESPONSE).to(r.leader)
+                .index(restored ? log.lastIndex() : log.committed()).build());
+    }
+
+    /**
+     * The application refused the snapshot at {@code meta} (its staged bytes did not match the size or checksum):
+     * it is not installed, and the leader is told to start over.
+     */
+    public void snapshotRefused(SnapshotMeta meta) {
+        if (readyOutstanding) {
+            refusedWhileOutstanding = meta;
+            return;
+        }
+        SnapshotReception r = reception;
+        if (r == null || !r.meta.equals(meta)) {
+            return;
+        }
+        reception = null;
+        send(Message.builder(MessageType.SNAPSHOT_RESPONSE).to(r.leader).logTerm(meta.index()).reject(true).build());
     }
 
     /** Handles one message from a peer. */
@@ -624,39 +686,42 @@ public final class RaftCore {
             return;
         }
         if (meta.index() <= log.committed()) {
-            assembly = null;
+            reception = null;
             send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).index(log.committed()).build());
             return;
         }
-        if (m.snapshotOffset() == 0) {
-            if (m.snapshotSize() > cfg.maxSnapshotBytes || m.snapshotSize() > Integer.MAX_VALUE - 16) {
+        long size = m.snapshotSize();
+        long off = m.snapshotOffset();
+        byte[] chunk = m.chunk();
+        if (reception != null && reception.complete && reception.same(meta, size, m.snapshotChecksum())) {
+            reception.leader = m.from();
+            return; // every byte is in; the application is verifying them
+        }
+        if (off == 0) {
+            if (size < 0 || size > cfg.maxSnapshotBytes) {
                 send(Message.builder(MessageType.SNAPSHOT_RESPONSE).to(m.from()).logTerm(meta.index())
                         .reject(true).build());
                 return;
             }
-            assembly = new SnapshotAssembly(meta, (int) m.snapshotSize());
+            reception = new SnapshotReception(meta, size, m.snapshotChecksum(), m.from());
         }
-        if (assembly == null || !assembly.meta.equals(meta) || assembly.data.length != m.snapshotSize()
-                || m.snapshotOffset() != assembly.received
-                || m.snapshotOffset() + m.chunk().length > m.snapshotSize()) {
-            long want = assembly != null && assembly.meta.equals(meta) ? assembly.received : 0;
+        SnapshotReception r = reception;
+        if (r == null || !r.same(meta, size, m.snapshotChecksum()) || off != r.received || r.complete
+                || chunk.length > size - off || chunk.length == 0 && off < size) {
+            long want = r != null && r.meta.equals(meta) ? r.received : 0;
             send(Message.builder(MessageType.SNAPSHOT_RESPONSE).to(m.from()).logTerm(meta.index()).index(want).build());
             return;
         }
-        System.arraycopy(m.chunk(), 0, assembly.data, assembly.received, m.chunk().length);
-        assembly.received += m.chunk().length;
-        if (assembly.received < assembly.data.length) {
-            send(Message.builder(MessageType.SNAPSHOT_RESPONSE).to(m.from()).logTerm(meta.index())
-                    .index(assembly.received).build());
-            return;
+        if (snapshotChunks.size() >= MAX_PENDING_SNAPSHOT_CHUNKS) {
+            return; // not acked: the leader sends it again
         }
-        Snapshot snap = new Snapshot(assembly.meta, assembly.data);
-        assembly = null;
-        if (restore(snap)) {
-            send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).index(log.lastIndex()).build());
-        } else {
-            send(Message.builder(MessageType.APPEND_RESPONSE).to(m.from()).index(log.committed()).build());
-        }
+        snapshotChunks.add(new SnapshotChunk(meta, size, r.checksum, off, chunk));
+        r.leader = m.from();
+        r.received += chunk.length;
+        r.complete = r.received == size;
+        // Sent after the Ready holding the chunk is processed, so an ack means the chunk is staged.
+        send(Message.builder(MessageType.SNAPSHOT_RESPONSE).to(m.from()).logTerm(meta.index()).index(r.received)
+                .build());
     }
 
     private boolean restore(Snapshot snap) {
@@ -816,16 +881,34 @@ public final class RaftCore {
         if (snap == null) {
             return;
         }
-        long total = snap.data().length;
+        SnapshotData data = snap.data();
+        long total = data.sizeBytes();
         long off = Math.min(pr.snapshotOffset, total);
         if (!force && off == pr.snapshotSentOffset) {
             return;
         }
-        int len = (int) Math.min(cfg.snapshotChunkBytes, total - off);
-        byte[] chunk = java.util.Arrays.copyOfRange(snap.data(), (int) off, (int) off + len);
+        if (!force && off == total && total > 0) {
+            return; // the member has every byte and is verifying them; a heartbeat's resend finds out if it restarted
+        }
+        // One chunk per message and one message in flight per member (the next goes on its ack): the leader
+        // reads the snapshot lazily and never holds more than a chunk of it per member.
+        byte[] chunk = new byte[(int) Math.min(cfg.snapshotChunkBytes, total - off)];
+        try {
+            data.read(off, chunk, 0, chunk.length);
+        } catch (UncheckedIOException e) {
+            // A newer snapshot replaced (and deleted) this one: start over with the latest, from a later heartbeat.
+            snapshotReadFailures++;
+            pr.becomeProbe();
+            return;
+        }
         pr.snapshotSentOffset = off;
         send(Message.builder(MessageType.SNAPSHOT_CHUNK).to(to).snapshot(snap.meta()).snapshotOffset(off)
-                .snapshotSize(total).chunk(chunk).build());
+                .snapshotSize(total).snapshotChecksum(data.checksum()).chunk(chunk).build());
+    }
+
+    /** How many times reading a snapshot to send failed (it was replaced by a newer one, or an I/O error). */
+    public long snapshotReadFailures() {
+        return snapshotReadFailures;
     }
 
     private void bcastHeartbeat() {
@@ -1123,6 +1206,7 @@ public final class RaftCore {
         }
         return leaderId != prevLeaderId || role != prevRole || !hardState().equals(prevHardState)
                 || log.hasUnstableEntries() || log.unstableSnapshot() != null || log.hasNextCommitted()
+                || !snapshotChunks.isEmpty()
                 || !msgs.isEmpty() || !readStates.isEmpty() || !forwardQueue.isEmpty() || (role == Role.LEADER && !readRoundActive
                 && !readsQueued.isEmpty());
     }
@@ -1239,7 +1323,8 @@ public final class RaftCore {
             }
         }
         Ready rd = new Ready(leaderId, role, hs.equals(prevHardState) ? null : hs, log.unstableEntries(),
-                log.unstableSnapshot(), committed, msgs, readStates, snapReq);
+                log.unstableSnapshot(), snapshotChunks, committed, msgs, readStates, snapReq);
+        snapshotChunks = snapshotChunks.isEmpty() ? snapshotChunks : new ArrayList<>();
         msgs = new ArrayList<>();
         msgsAppendBytes = 0;
         readStates = new ArrayList<>();
@@ -1289,6 +1374,17 @@ public final class RaftCore {
                     bcastAppend();
                 }
             }
+        }
+        // A staged snapshot's verdict that came while this Ready was outstanding.
+        if (receivedWhileOutstanding != null) {
+            Snapshot received = receivedWhileOutstanding;
+            receivedWhileOutstanding = null;
+            snapshotReceived(received);
+        }
+        if (refusedWhileOutstanding != null) {
+            SnapshotMeta refused = refusedWhileOutstanding;
+            refusedWhileOutstanding = null;
+            snapshotRefused(refused);
         }
     }
 

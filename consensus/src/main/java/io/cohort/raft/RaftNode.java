@@ -98,6 +98,8 @@ public final class RaftNode implements AutoCloseable {
     private final ExpandableDirectByteBuffer earlySendBuffer = new ExpandableDirectByteBuffer(64 * 1024);
     private long appliedIndex;
     private SnapshotMeta previousSnapshot = SnapshotMeta.NONE;
+    /** Stages the chunks of a snapshot the leader is sending (pipeline thread only). */
+    private final SnapshotReceiver snapshotReceiver;
     private HardState persistedHardState;
 
     private RaftNode(Builder b) {
@@ -115,6 +117,7 @@ public final class RaftNode implements AutoCloseable {
         this.appliedIndex = Math.max(stateMachine.appliedIndex(), snapshot == null ? 0 : snapshot.meta().index());
         this.core = new RaftCore(b.raftConfig, storage, snapshot, appliedIndex);
         this.previousSnapshot = storage.snapshot();
+        this.snapshotReceiver = new SnapshotReceiver(stateMachine::stageSnapshot);
         this.persistedHardState = storage.hardState();
         publishStatus();
         this.raftThread = new Thread(this::raftLoop, "cohort-raft-" + id);
@@ -437,7 +440,7 @@ public final class RaftNode implements AutoCloseable {
      * meanwhile; the Ready hand-offs through the queues order the two threads' accesses.
      */
     private boolean isSmall(Ready rd) {
-        return rd.snapshot() == null && rd.snapshotRequest() == null
+        return rd.snapshot() == null && rd.snapshotRequest() == null && rd.snapshotChunks().isEmpty()
                 && rd.entries().size() <= INLINE_MAX_ENTRIES && rd.committedEntries().size() <= INLINE_MAX_ENTRIES;
     }
 
@@ -451,6 +454,10 @@ public final class RaftNode implements AutoCloseable {
                 checkAdmin();
             } else if (item instanceof Snapshot) {
                 core.snapshotTaken((Snapshot) item);
+            } else if (item instanceof StagedSnapshot staged) {
+                core.snapshotReceived(staged.snapshot());
+            } else if (item instanceof RefusedSnapshot refused) {
+                core.snapshotRefused(refused.meta());
             }
         }
         return n;
@@ -536,6 +543,10 @@ public final class RaftNode implements AutoCloseable {
             previousSnapshot = rd.snapshot().meta();
             appliedIndex = rd.snapshot().meta().index();
             LOG.info("member {} installed a snapshot at index {} term {}", id, appliedIndex, rd.snapshot().meta().term());
+        }
+        // After the install: a chunk at offset 0 of a newer snapshot replaces any staging left.
+        for (SnapshotChunk chunk : rd.snapshotChunks()) {
+            stageSnapshotChunk(chunk);
         }
         // A leader sends before its own fsync when the term and vote are unchanged (see
         // Ready.messagesMayPrecedeSync); everyone else persists first. Committed entries already stable
@@ -649,6 +660,38 @@ public final class RaftNode implements AutoCloseable {
         assert last >= appliedIndex : "applied index never decreases";
         appliedIndex = Math.max(appliedIndex, last);
         flushSucceeded();
+    }
+
+    /** A snapshot from the leader, staged and verified, for the raft thread to install. */
+    private record StagedSnapshot(Snapshot snapshot) {
+    }
+
+    /** A snapshot from the leader whose staged bytes did not verify. */
+    private record RefusedSnapshot(SnapshotMeta meta) {
+    }
+
+    /**
+     * Writes a chunk of the snapshot the leader is sending into the state machine's staging; once the last one is in
+     * and the whole verifies, the raft thread installs it (through the next Ready). A snapshot that fails
+     * verification is reported and refused, and the leader sends it again.
+     */
+    private void stageSnapshotChunk(SnapshotChunk chunk) {
+        Object verdict;
+        try {
+            Snapshot staged = snapshotReceiver.write(chunk);
+            if (staged == null) {
+                return;
+            }
+            LOG.info("member {} received a snapshot at index {} ({} bytes, verified)", id, staged.meta().index(),
+                    staged.data().sizeBytes());
+            verdict = new StagedSnapshot(staged);
+        } catch (SnapshotCorruptedException e) {
+            LOG.error("member {} refused a snapshot from the leader: {}", id, e.getMessage());
+            verdict = new RefusedSnapshot(chunk.meta());
+        }
+        while (!pipelineOutbox.offer(verdict)) {
+            Thread.onSpinWait();
+        }
     }
 
     private void takeSnapshot(SnapshotMeta meta) {

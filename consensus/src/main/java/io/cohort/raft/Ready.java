@@ -7,6 +7,8 @@ import java.util.List;
  * <ol>
  *   <li>if {@link #snapshot()} is set: restore the state machine from it, store it durably and
  *       {@link LogStorage#compact} the log to its meta;</li>
+ *   <li>write {@link #snapshotChunks()} into a staging ({@link SnapshotReceiver}); once a snapshot's last chunk
+ *       is in and verified, hand it to {@link RaftCore#snapshotReceived} (or report {@link RaftCore#snapshotRefused});</li>
  *   <li>append {@link #entries()} and set {@link #hardState()} (if not null) in the {@link LogStorage},
  *       then {@link LogStorage#sync()} (the sync may be skipped if {@link #mustSync} is false);</li>
  *   <li>only then send {@link #messages()} (they may acknowledge or depend on the persisted state);</li>
@@ -26,7 +28,8 @@ import java.util.List;
  * @param role current role
  * @param hardState hard state to persist, or null if unchanged
  * @param entries entries to append to the log (may supersede a suffix)
- * @param snapshot snapshot received from the leader to install, or null
+ * @param snapshot snapshot received from the leader and verified, to install, or null
+ * @param snapshotChunks chunks of a snapshot the leader is sending, to stage in order
  * @param committedEntries committed entries to apply, in index order
  * @param messages messages to send, only after persisting this Ready
  * @param readStates confirmed linearizable reads
@@ -38,6 +41,7 @@ public record Ready(
         HardState hardState,
         List<Entry> entries,
         Snapshot snapshot,
+        List<SnapshotChunk> snapshotChunks,
         List<Entry> committedEntries,
         List<Message> messages,
         List<ReadState> readStates,
@@ -51,7 +55,7 @@ public record Ready(
      * first takes the leader's fsync off the commit path.
      */
     public boolean messagesMayPrecedeSync(HardState persisted) {
-        return role == Role.LEADER && snapshot == null
+        return role == Role.LEADER && snapshot == null && snapshotChunks.isEmpty()
                 && (hardState == null
                     || hardState.term() == persisted.term() && hardState.votedFor() == persisted.votedFor());
     }

@@ -22,14 +22,28 @@ public interface StateMachine {
     List<?> apply(List<Entry> committed);
 
     /**
-     * Serializes the state as of {@link #appliedIndex()}, which must equal {@code meta.index()}
-     * (asked for by {@link Ready#snapshotRequest()}). The default does not support snapshots.
+     * Writes the state as of {@link #appliedIndex()}, which must equal {@code meta.index()} (asked for by
+     * {@link Ready#snapshotRequest()}), durably, and returns its contents; a large state should live in a file
+     * ({@link FileSnapshotData}) that is never rewritten, since the leader reads it in chunks while sending it.
+     * The default does not support snapshots.
      */
-    default byte[] takeSnapshot(SnapshotMeta meta) {
+    default SnapshotData takeSnapshot(SnapshotMeta meta) {
         throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());
     }
 
-    /** Replaces the whole state with {@code snapshot} (sent by the leader, see {@link Ready#snapshot()}). */
+    /**
+     * A new staging for a snapshot the leader is sending, written chunk by chunk and verified before
+     * {@link #restoreSnapshot} installs it. The default stages in memory up to 64 MiB; a state machine whose state
+     * can be larger stages in a file ({@link FileSnapshotStaging}).
+     */
+    default SnapshotStaging stageSnapshot(SnapshotMeta meta, long sizeBytes, int checksum) {
+        return SnapshotStaging.inMemory(meta, sizeBytes, checksum, 64 << 20);
+    }
+
+    /**
+     * Replaces the whole state with {@code snapshot} (sent by the leader, staged by {@link #stageSnapshot} and
+     * verified, see {@link Ready#snapshot()}).
+     */
     default void restoreSnapshot(Snapshot snapshot) {
         throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());
     }

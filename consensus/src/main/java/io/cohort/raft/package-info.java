@@ -12,7 +12,8 @@
  * core.propose(command);             // for each client write (returns false if dropped)
  * while (core.hasReady()) {
  *     Ready rd = core.ready();
- *     // 1. install rd.snapshot() (state machine restore + storage.compact), if any
+ *     // 1. install rd.snapshot() (state machine restore + storage.compact), if any; then stage
+ *     //    rd.snapshotChunks() (SnapshotReceiver) and hand a verified snapshot to core.snapshotReceived
  *     // 2. storage.append(rd.entries()); storage.setHardState(rd.hardState()); storage.sync();
  *     // 3. send rd.messages()  -- only after the sync
  *     // 4. apply rd.committedEntries(); serve rd.readStates(); honour rd.snapshotRequest()

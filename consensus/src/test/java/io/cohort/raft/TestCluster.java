@@ -25,6 +25,12 @@ final class TestCluster {
     final TreeSet<Long> isolated = new TreeSet<>();
     /** The most entry bytes seen in the append messages of one Ready. */
     long maxReadyAppendBytesSeen;
+    /** The most snapshot chunk bytes seen in one Ready's chunks to stage. */
+    long maxReadySnapshotChunkBytes;
+    /** The most snapshot chunk bytes seen in the messages in flight at once. */
+    long maxInFlightSnapshotBytes;
+    /** Keep every delivered message in {@link #delivered} (off for tests moving many megabytes). */
+    boolean keepDelivered = true;
     Predicate<Message> drop = m -> false;
     private final Consumer<RaftConfig.Builder> tweak;
 
@@ -33,8 +39,17 @@ final class TestCluster {
         final MemoryLogStorage storage = new MemoryLogStorage();
         final List<byte[]> commands = new ArrayList<>();
         final List<ReadState> reads = new ArrayList<>();
+        /** Snapshots this node's staging refused (corrupt or truncated). */
+        final List<SnapshotCorruptedException> refusedSnapshots = new ArrayList<>();
         long applied;
         RaftCore core;
+        /** Where snapshots from the leader are staged: in memory unless a test says otherwise. */
+        SnapshotStaging.Factory staging = (meta, size, crc) -> SnapshotStaging.inMemory(meta, size, crc, 1 << 24);
+        final SnapshotReceiver snapshotReceiver = new SnapshotReceiver((meta, size, crc) -> staging.stage(meta, size, crc));
+        /** Installs a snapshot from the leader instead of decoding it as commands, if set. */
+        Consumer<Snapshot> installer;
+        /** Produces the snapshot asked for by a Ready instead of encoding the commands, if set. */
+        java.util.function.Function<SnapshotMeta, SnapshotData> snapshotSource;
 
         TNode(long id) {
             this.id = id;
@@ -76,8 +91,29 @@ final class TestCluster {
     void process(TNode n) {
         while (n.core.hasReady()) {
             Ready rd = n.core.ready();
+            long chunkBytes = 0;
+            for (SnapshotChunk chunk : rd.snapshotChunks()) {
+                chunkBytes += chunk.bytes().length;
+            }
+            maxReadySnapshotChunkBytes = Math.max(maxReadySnapshotChunkBytes, chunkBytes);
+            for (SnapshotChunk chunk : rd.snapshotChunks()) {
+                try {
+                    Snapshot staged = n.snapshotReceiver.write(chunk);
+                    if (staged != null) {
+                        n.core.snapshotReceived(staged);
+                    }
+                } catch (SnapshotCorruptedException e) {
+                    n.refusedSnapshots.add(e);
+                    n.core.snapshotRefused(chunk.meta());
+                }
+            }
             if (rd.snapshot() != null) {
-                restore(n, rd.snapshot());
+                if (n.installer != null) {
+                    n.installer.accept(rd.snapshot());
+                    n.applied = rd.snapshot().meta().index();
+                } else {
+                    restore(n, rd.snapshot());
+                }
                 n.storage.compact(rd.snapshot().meta());
             }
             n.storage.append(rd.entries());
@@ -103,7 +139,9 @@ final class TestCluster {
             }
             n.reads.addAll(rd.readStates());
             if (rd.snapshotRequest() != null) {
-                Snapshot s = new Snapshot(rd.snapshotRequest(), encode(n));
+                Snapshot s = n.snapshotSource != null
+                        ? new Snapshot(rd.snapshotRequest(), n.snapshotSource.apply(rd.snapshotRequest()))
+                        : new Snapshot(rd.snapshotRequest(), encode(n));
                 n.core.snapshotTaken(s);
                 n.storage.compact(s.meta());
             }
@@ -129,7 +167,7 @@ final class TestCluster {
 
     static void restore(TNode n, Snapshot s) {
         try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(s.data()));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(s.data().readAllBytes(1 << 24)));
             n.applied = in.readLong();
             n.commands.clear();
             for (int i = in.readInt(); i > 0; i--) {
@@ -153,6 +191,11 @@ final class TestCluster {
             if (inFlight.isEmpty()) {
                 return;
             }
+            long snapshotBytes = 0;
+            for (Message m : inFlight) {
+                snapshotBytes += m.chunk().length;
+            }
+            maxInFlightSnapshotBytes = Math.max(maxInFlightSnapshotBytes, snapshotBytes);
             List<Message> batch = new ArrayList<>(inFlight);
             inFlight.clear();
             for (Message m : batch) {
@@ -162,7 +205,9 @@ final class TestCluster {
                 // round-trip through the codec like a real transport would
                 Message decoded = MessageCodec.decode(new org.agrona.concurrent.UnsafeBuffer(MessageCodec.encode(m)), 0,
                         MessageCodec.encodedLength(m));
-                delivered.add(decoded);
+                if (keepDelivered) {
+                    delivered.add(decoded);
+                }
                 TNode to = nodes.get(m.to());
                 if (to != null) {
                     to.core.step(decoded);

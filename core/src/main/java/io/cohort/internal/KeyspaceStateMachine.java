@@ -11,8 +11,13 @@ import io.cohort.mvcc.Lessor;
 import io.cohort.mvcc.WriteRequest;
 import io.cohort.mvcc.WatchHub;
 import io.cohort.raft.Entry;
+import io.cohort.raft.FileSnapshotData;
+import io.cohort.raft.FileSnapshotStaging;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotCorruptedException;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
+import io.cohort.raft.SnapshotStaging;
 import java.nio.file.Path;
 import io.cohort.raft.StateMachine;
 import java.util.ArrayList;
@@ -162,11 +167,10 @@ public final class KeyspaceStateMachine implements StateMachine {
 
     /**
      * Writes a keyspace snapshot file, syncs the keyspace (the log may then be discarded up to here), stores the
-     * file as the latest snapshot and returns its bytes. The whole file is read into memory: the Raft snapshot API
-     * takes a byte array.
+     * file as the latest snapshot (deleting older ones) and returns it: read in chunks from the file, never whole.
      */
     @Override
-    public byte[] takeSnapshot(SnapshotMeta meta) {
+    public SnapshotData takeSnapshot(SnapshotMeta meta) {
         Path tmp = snapshots.tempFile("snapshot");
         long held;
         synchronized (writerLock) {
@@ -177,26 +181,37 @@ public final class KeyspaceStateMachine implements StateMachine {
             throw new IllegalStateException("the keyspace snapshot holds index " + held + ", past the Raft snapshot at "
                     + meta.index());
         }
-        snapshots.publish(tmp, meta, held);
-        Snapshot s = snapshots.load();
-        LOG.info("member {} took a snapshot at index {} ({} bytes)", memberId, meta.index(), s.data().length);
-        return s.data();
+        FileSnapshotData written = FileSnapshotData.of(tmp);
+        FileSnapshotData stored = snapshots.publish(tmp, meta, held, written.sizeBytes(), written.checksum());
+        LOG.info("member {} took a snapshot at index {} ({} bytes)", memberId, meta.index(), stored.sizeBytes());
+        return stored;
     }
 
-    /** Replaces the keyspace with the leader's snapshot and keeps it as the latest. */
+    /** Stages a snapshot from the leader in a file of the snapshot store, replacing any unfinished one. */
+    @Override
+    public SnapshotStaging stageSnapshot(SnapshotMeta meta, long sizeBytes, int checksum) {
+        snapshots.deleteTempFiles("received");
+        return FileSnapshotStaging.create(snapshots.tempFile("received"), meta, sizeBytes, checksum);
+    }
+
+    /** Replaces the keyspace with the leader's (staged and verified) snapshot and keeps it as the latest. */
     @Override
     public void restoreSnapshot(Snapshot snapshot) {
-        Path tmp = snapshots.writeTemp(snapshot.data());
+        SnapshotData data = snapshot.data();
+        Path file = data instanceof FileSnapshotData f && snapshots.isTempFile(f.path())
+                ? f.path() // staged by stageSnapshot: installed in place, then kept as the latest
+                : snapshots.writeTemp(data);
         long held;
         synchronized (writerLock) {
-            keyspace.restoreSnapshot(tmp);
+            keyspace.restoreSnapshot(file);
             held = keyspace.appliedIndex();
             lastWriteNs = System.nanoTime();
             watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
             lessor.load(keyspace.leaseInfos()); // The lease driver promotes it again if this member leads.
         }
-        snapshots.publish(tmp, snapshot.meta(), held);
-        LOG.info("member {} restored a snapshot at index {} (keyspace index {})", memberId, snapshot.meta().index(), held);
+        snapshots.publish(file, snapshot.meta(), held, data.sizeBytes(), data.checksum());
+        LOG.info("member {} restored a snapshot at index {} (keyspace index {}, {} bytes)", memberId,
+                snapshot.meta().index(), held, data.sizeBytes());
     }
 
     @Override
@@ -207,18 +222,22 @@ public final class KeyspaceStateMachine implements StateMachine {
     /**
      * Brings the keyspace up to the latest snapshot if it is behind it (LMDB writes are not synced, so after a crash
      * it may hold less than the snapshot the log was compacted to). Call before Raft starts.
+     *
+     * @throws SnapshotCorruptedException if the snapshot file does not match its recorded size and checksum
      */
     public void recover() {
         SnapshotStore.Stored s = snapshots.latest();
         if (s != null && keyspace.appliedIndex() < s.keyspaceIndex()) {
             LOG.warn("member {}: the keyspace holds index {}, behind the snapshot's {}; restoring the snapshot",
                     memberId, keyspace.appliedIndex(), s.keyspaceIndex());
-            Path tmp = snapshots.tempFile("recover");
-            try {
-                java.nio.file.Files.copy(snapshots.dataFile(), tmp);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            Snapshot latest = snapshots.load();
+            FileSnapshotData copy = FileSnapshotData.of(snapshots.dataFile(s));
+            if (copy.sizeBytes() != latest.data().sizeBytes() || copy.checksum() != latest.data().checksum()) {
+                throw new SnapshotCorruptedException(s.meta(), "the file " + copy.path() + " has CRC-32C "
+                        + Integer.toHexString(copy.checksum()) + " but " + Integer.toHexString(latest.data().checksum())
+                        + " was stored");
             }
+            Path tmp = snapshots.writeTemp(latest.data());
             synchronized (writerLock) {
                 keyspace.restoreSnapshot(tmp);
                 keyspace.sync();

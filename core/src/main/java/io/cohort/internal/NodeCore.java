@@ -83,7 +83,9 @@ public final class NodeCore implements AutoCloseable {
                     .raft(r -> r.bootstrap(bootstrap).electionTicks(s.electionTicks()).heartbeatTicks(1)
                             .randomSeed(s.memberId() * 31 + System.nanoTime())
                             .maxEntryBytes(maxEntryBytes)
-                            .snapshotIntervalEntries(s.snapshotIntervalEntries()))
+                            .snapshotIntervalEntries(s.snapshotIntervalEntries())
+                            // A keyspace snapshot is a compacted copy of at most the quota; streamed, never in memory.
+                            .maxSnapshotBytes(Math.max(1L << 30, 2 * s.quotaBytes())))
                     .storage(log)
                     .transport(s.transport().create(s.memberId(), Map.copyOf(s.members())))
                     .stateMachine(stateMachine)

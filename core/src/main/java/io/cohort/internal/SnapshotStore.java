@@ -1,7 +1,9 @@
 package io.cohort.internal;
 
+import io.cohort.raft.FileSnapshotData;
 import io.cohort.raft.Membership;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -18,29 +20,41 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The node's latest Raft snapshot on disk: {@code snapshot.lmdb} (a keyspace snapshot file) and
- * {@code snapshot.meta} (its Raft index, term and membership, and the keyspace applied index the file holds, with a
- * CRC-32C). Each file is written to a temporary name, synced and renamed, data first, so the meta file always
- * describes a complete data file.
+ * The node's latest Raft snapshot on disk: {@code snapshot-<index>-<term>.lmdb} (a keyspace snapshot file, never
+ * rewritten: a leader may be reading it in chunks while a newer one is taken) and {@code snapshot.meta} (its Raft
+ * index, term and membership, the keyspace applied index the file holds, and the file's size and CRC-32C, with a
+ * CRC-32C of its own). Each file is written to a temporary name, synced and renamed, data first, so the meta file
+ * always describes a complete data file; once the meta names a new data file, older ones are deleted.
  */
 public final class SnapshotStore {
-    private static final int MAGIC = 0x436f5331; // "CoS1"
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    private static final int MAGIC_V1 = 0x436f5331; // "CoS1": no size and checksum, data in snapshot.lmdb
+    private static final int MAGIC = 0x436f5332; // "CoS2"
     private static final int MAX_MEMBERS = 1 << 16;
+    private static final String TEMP_SUFFIX = ".tmp";
 
     private final Path dir;
-    private final Path dataFile;
     private final Path metaFile;
 
-    /** The store in {@code dir} (created if missing). */
+    /** The store in {@code dir} (created if missing); temporary files a previous run left behind are deleted. */
     public SnapshotStore(Path dir) {
         this.dir = dir;
-        this.dataFile = dir.resolve("snapshot.lmdb");
         this.metaFile = dir.resolve("snapshot.meta");
         try {
             Files.createDirectories(dir);
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    if (p.getFileName().toString().endsWith(TEMP_SUFFIX)) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -48,7 +62,7 @@ public final class SnapshotStore {
 
     /** A fresh temporary path in the store's directory (not created). */
     public Path tempFile(String purpose) {
-        Path p = dir.resolve(purpose + "-" + System.nanoTime() + ".tmp");
+        Path p = dir.resolve(purpose + "-" + System.nanoTime() + TEMP_SUFFIX);
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {
@@ -57,22 +71,62 @@ public final class SnapshotStore {
         return p;
     }
 
-    /** Makes the keyspace snapshot at {@code file} (moved, then owned by the store) the latest, with {@code meta}. */
-    public void publish(Path file, SnapshotMeta meta, long keyspaceIndex) {
+    /** Deletes the temporary files made for {@code purpose} (see {@link #tempFile}). */
+    public void deleteTempFiles(String purpose) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(purpose + "-") && name.endsWith(TEMP_SUFFIX)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean temporary files in " + dir, e);
+        }
+    }
+
+    /** True if {@code file} is one of this store's temporary files. */
+    public boolean isTempFile(Path file) {
+        return dir.equals(file.getParent()) && file.getFileName().toString().endsWith(TEMP_SUFFIX);
+    }
+
+    /**
+     * Makes the keyspace snapshot at {@code file} (moved, then owned by the store; {@code sizeBytes} long with CRC-32C
+     * {@code checksum}) the latest, with {@code meta}; deletes the older snapshot files. Returns the stored data.
+     */
+    public FileSnapshotData publish(Path file, SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum) {
+        Path data = dataFile(meta);
         try {
             force(file);
-            Files.move(file, dataFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(file, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Path tmp = tempFile("meta");
-            Files.write(tmp, encode(meta, keyspaceIndex), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.write(tmp, encode(meta, keyspaceIndex, sizeBytes, checksum), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
             force(tmp);
             Files.move(tmp, metaFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             forceDir();
         } catch (IOException e) {
             throw new UncheckedIOException("could not store the snapshot at index " + meta.index() + " in " + dir, e);
         }
+        deleteOlderThan(data);
+        return new FileSnapshotData(data, sizeBytes, checksum);
     }
 
-    /** The latest snapshot's meta and held keyspace index, or null if none. */
+    private void deleteOlderThan(Path latest) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (!p.equals(latest) && name.startsWith("snapshot") && name.endsWith(".lmdb")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // The new snapshot is stored; an old file left behind costs disk space only, and goes next time.
+            LOG.warn("could not delete snapshots older than {}", latest, e);
+        }
+    }
+
+    /** The latest snapshot's description, or null if none. */
     public Stored latest() {
         if (!Files.exists(metaFile)) {
             return null;
@@ -84,30 +138,58 @@ public final class SnapshotStore {
         }
     }
 
-    /** The latest snapshot's keyspace file. */
-    public Path dataFile() {
-        return dataFile;
+    /** The file holding the keyspace snapshot {@code stored} describes. */
+    public Path dataFile(Stored stored) {
+        return stored.legacy() ? dir.resolve("snapshot.lmdb") : dataFile(stored.meta());
     }
 
-    /** The latest snapshot with its bytes, or null if none. */
+    private Path dataFile(SnapshotMeta meta) {
+        return dir.resolve("snapshot-" + meta.index() + "-" + meta.term() + ".lmdb");
+    }
+
+    /**
+     * The latest snapshot, read lazily from its file, or null if none.
+     *
+     * @throws IllegalStateException if its data file is missing or not the size the meta file records
+     */
     public Snapshot load() {
         Stored s = latest();
         if (s == null) {
             return null;
         }
-        try {
-            return new Snapshot(s.meta(), Files.readAllBytes(dataFile));
-        } catch (IOException e) {
-            throw new UncheckedIOException("snapshot meta exists but its data file cannot be read: " + dataFile, e);
+        Path file = dataFile(s);
+        if (s.legacy()) {
+            return new Snapshot(s.meta(), FileSnapshotData.of(file));
         }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalStateException("the snapshot meta file " + metaFile + " names " + file
+                    + ", which cannot be read: " + e, e);
+        }
+        if (size != s.sizeBytes()) {
+            throw new IllegalStateException("the snapshot file " + file + " holds " + size + " bytes but "
+                    + s.sizeBytes() + " were stored: it is corrupt");
+        }
+        return new Snapshot(s.meta(), new FileSnapshotData(file, s.sizeBytes(), s.checksum()));
     }
 
-    /** Writes {@code data} to a new synced temporary file and returns it. */
-    public Path writeTemp(byte[] data) {
+    /** Copies {@code data} to a new synced temporary file, one bounded piece at a time, and returns the file. */
+    public Path writeTemp(SnapshotData data) {
         Path tmp = tempFile("received");
-        try {
-            Files.write(tmp, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            force(tmp);
+        byte[] buf = new byte[(int) Math.min(1 << 20, Math.max(1, data.sizeBytes()))];
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long off = 0; off < data.sizeBytes(); ) {
+                int n = (int) Math.min(buf.length, data.sizeBytes() - off);
+                data.read(off, buf, 0, n);
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                while (b.hasRemaining()) {
+                    ch.write(b, off + b.position());
+                }
+                off += n;
+            }
+            ch.force(true);
             return tmp;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -119,17 +201,25 @@ public final class SnapshotStore {
      *
      * @param meta its Raft position and membership
      * @param keyspaceIndex the keyspace applied index its data holds (at most {@code meta.index()})
+     * @param sizeBytes its data file's size (-1 for a legacy meta file)
+     * @param checksum its data file's CRC-32C (0 for a legacy meta file)
      */
-    public record Stored(SnapshotMeta meta, long keyspaceIndex) {
+    public record Stored(SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum) {
+        boolean legacy() {
+            return sizeBytes < 0;
+        }
     }
 
-    private static byte[] encode(SnapshotMeta meta, long keyspaceIndex) throws IOException {
+    private static byte[] encode(SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum)
+            throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeInt(MAGIC);
         out.writeLong(meta.index());
         out.writeLong(meta.term());
         out.writeLong(keyspaceIndex);
+        out.writeLong(sizeBytes);
+        out.writeInt(checksum);
         writeIds(out, meta.membership().voters());
         writeIds(out, meta.membership().learners());
         out.flush();
@@ -157,15 +247,22 @@ public final class SnapshotStore {
             throw corrupt("checksum mismatch");
         }
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(b, 0, b.length - 4));
-        if (in.readInt() != MAGIC) {
+        int magic = in.readInt();
+        if (magic != MAGIC && magic != MAGIC_V1) {
             throw corrupt("not a snapshot meta file");
         }
         long index = in.readLong();
         long term = in.readLong();
         long keyspaceIndex = in.readLong();
+        long sizeBytes = magic == MAGIC ? in.readLong() : -1;
+        int checksum = magic == MAGIC ? in.readInt() : 0;
+        if (magic == MAGIC && sizeBytes < 0) {
+            throw corrupt("negative size " + sizeBytes);
+        }
         Set<Long> voters = readIds(in);
         Set<Long> learners = readIds(in);
-        return new Stored(new SnapshotMeta(index, term, new Membership(voters, learners)), keyspaceIndex);
+        return new Stored(new SnapshotMeta(index, term, new Membership(voters, learners)), keyspaceIndex, sizeBytes,
+                checksum);
     }
 
     private Set<Long> readIds(DataInputStream in) throws IOException {

@@ -16,7 +16,11 @@ import io.cohort.mvcc.WatchHubConfig;
 import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Membership;
+import io.cohort.raft.FileSnapshotData;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotCorruptedException;
+import io.cohort.raft.SnapshotStaging;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,13 +105,100 @@ class KeyspaceStateMachineTest {
             a.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
             b.apply(List.of(put(1, "other", "state")));
             SnapshotMeta meta = new SnapshotMeta(2, 1, new Membership(Set.of(1L, 2L, 3L), Set.of()));
-            byte[] data = a.takeSnapshot(meta);
+            SnapshotData data = a.takeSnapshot(meta);
             assertThat(a.latestSnapshot().meta()).isEqualTo(meta);
-            b.restoreSnapshot(new Snapshot(meta, data));
+            assertThat(data).isInstanceOf(FileSnapshotData.class);
+            // As a follower receives it: staged chunk by chunk in a file, verified, installed from the file.
+            b.restoreSnapshot(new Snapshot(meta, stageInChunks(b, meta, data, 4096, -1)));
+            assertThat(files(tmp.resolve("sb"))).containsExactly("snapshot-2-1.lmdb", "snapshot.meta");
             assertThat(target.appliedIndex()).isEqualTo(2);
             assertThat(target.hash(0)).isEqualTo(source.hash(0));
             assertThat(target.range(RangeRequest.key(Bytes.ofUtf8("other"))).kvs()).isEmpty();
             assertThat(b.latestSnapshot().meta()).isEqualTo(meta);
+        }
+    }
+
+    /** Streams {@code data} into {@code sm}'s staging in {@code chunkBytes} pieces, flipping a bit at {@code flipAt}. */
+    private static SnapshotData stageInChunks(KeyspaceStateMachine sm, SnapshotMeta meta, SnapshotData data,
+                                              int chunkBytes, long flipAt) {
+        SnapshotStaging staging = sm.stageSnapshot(meta, data.sizeBytes(), data.checksum());
+        for (long off = 0; off < data.sizeBytes(); off += chunkBytes) {
+            byte[] chunk = new byte[(int) Math.min(chunkBytes, data.sizeBytes() - off)];
+            data.read(off, chunk, 0, chunk.length);
+            if (flipAt >= off && flipAt < off + chunk.length) {
+                chunk[(int) (flipAt - off)] ^= 1;
+            }
+            staging.write(off, chunk);
+        }
+        return staging.finish();
+    }
+
+    private static List<String> files(Path dir) {
+        try (var list = java.nio.file.Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aCorruptStagedSnapshotIsRefusedAndNeverInstalled() {
+        try (Keyspace source = open(tmp.resolve("src")); Keyspace target = open(tmp.resolve("dst"))) {
+            KeyspaceStateMachine a = new KeyspaceStateMachine(1, source, hub(source), new SnapshotStore(tmp.resolve("sa")));
+            KeyspaceStateMachine b = new KeyspaceStateMachine(2, target, hub(target), new SnapshotStore(tmp.resolve("sb")));
+            a.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
+            b.apply(List.of(put(1, "other", "state")));
+            long before = target.hash(0);
+            SnapshotMeta meta = new SnapshotMeta(2, 1, new Membership(Set.of(1L, 2L), Set.of()));
+            SnapshotData data = a.takeSnapshot(meta);
+            assertThatThrownBy(() -> stageInChunks(b, meta, data, 4096, data.sizeBytes() / 3))
+                    .isInstanceOf(SnapshotCorruptedException.class).hasMessageContaining("CRC-32C")
+                    .hasMessageContaining("index 2");
+            assertThat(target.appliedIndex()).isEqualTo(1);
+            assertThat(target.hash(0)).isEqualTo(before);
+            assertThat(b.latestSnapshot()).isNull();
+            assertThat(files(tmp.resolve("sb"))).as("the refused staging file is deleted").isEmpty();
+        }
+    }
+
+    @Test
+    void onlyTheLatestSnapshotStaysOnDisk() {
+        Path snaps = tmp.resolve("only-latest");
+        try (Keyspace ks = open(tmp.resolve("ks"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
+            sm.apply(List.of(put(1, "x", "1")));
+            FileSnapshotData first = (FileSnapshotData) sm.takeSnapshot(new SnapshotMeta(1, 1,
+                    new Membership(Set.of(1L), Set.of())));
+            sm.apply(List.of(put(2, "y", "2")));
+            FileSnapshotData second = (FileSnapshotData) sm.takeSnapshot(new SnapshotMeta(2, 1,
+                    new Membership(Set.of(1L), Set.of())));
+            assertThat(first.path()).doesNotExist();
+            assertThat(files(snaps)).containsExactly("snapshot-2-1.lmdb", "snapshot.meta");
+            FileSnapshotData latest = (FileSnapshotData) sm.latestSnapshot().data();
+            assertThat(latest.path()).isEqualTo(second.path());
+            FileSnapshotData reread = FileSnapshotData.of(second.path());
+            assertThat(latest.sizeBytes()).isEqualTo(reread.sizeBytes());
+            assertThat(latest.checksum()).isEqualTo(reread.checksum());
+        }
+    }
+
+    @Test
+    void aCorruptSnapshotFileIsReportedAtRecoveryNotRestored() throws Exception {
+        Path snaps = tmp.resolve("corrupt-data");
+        try (Keyspace ks = open(tmp.resolve("before"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
+            sm.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
+            sm.takeSnapshot(new SnapshotMeta(2, 1, new Membership(Set.of(1L), Set.of())));
+        }
+        Path data = snaps.resolve("snapshot-2-1.lmdb");
+        byte[] b = java.nio.file.Files.readAllBytes(data);
+        b[b.length / 2] ^= 1;
+        java.nio.file.Files.write(data, b);
+        try (Keyspace lost = open(tmp.resolve("after-crash"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, lost, hub(lost), new SnapshotStore(snaps));
+            assertThatThrownBy(sm::recover).isInstanceOf(SnapshotCorruptedException.class)
+                    .hasMessageContaining("CRC-32C");
+            assertThat(lost.appliedIndex()).isZero();
         }
     }
 

@@ -58,7 +58,9 @@ final class KeyspaceReplica implements Replica {
         long snapIndex = 0;
         if (durableSnapshot != null) {
             snapIndex = durableSnapshot.meta().index();
-            long snapKeyspaceApplied = ByteBuffer.wrap(durableSnapshot.data()).getLong();
+            byte[] head = new byte[8];
+            durableSnapshot.data().read(0, head, 0, 8);
+            long snapKeyspaceApplied = ByteBuffer.wrap(head).getLong();
             if (keyspace.appliedIndex() < snapKeyspaceApplied && !plantedDurabilityBug) {
                 // The keyspace lost (machine crash) commands the durable snapshot holds, and the log may
                 // be compacted up to the snapshot: start from the snapshot.
@@ -161,7 +163,7 @@ final class KeyspaceReplica implements Replica {
 
     private void restoreKeyspace(Snapshot snapshot) {
         Path file = dir.resolve("snapshot-in.mdb");
-        byte[] data = snapshot.data();
+        byte[] data = snapshot.data().readAllBytes(Integer.MAX_VALUE - 16);
         long keyspaceApplied = ByteBuffer.wrap(data).getLong();
         try {
             Files.write(file, Arrays.copyOfRange(data, 8, data.length));

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.raft.Applied;
+import io.cohort.raft.FileSnapshotData;
+import io.cohort.raft.FileSnapshotStaging;
+import io.cohort.raft.SnapshotCorruptedException;
+import io.cohort.raft.SnapshotStaging;
 import io.cohort.raft.Entry;
 import io.cohort.raft.LogStorage;
 import io.cohort.raft.Membership;
@@ -11,12 +15,14 @@ import io.cohort.raft.NodeStatus;
 import io.cohort.raft.RaftException;
 import io.cohort.raft.RaftNode;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
 import io.cohort.raft.StateMachine;
 import io.cohort.raft.internal.MemoryLogStorage;
 import io.cohort.raft.log.ChronicleLogStorage;
 import io.cohort.raft.transport.InMemoryNetwork;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +32,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +56,7 @@ class RaftNodeTest {
     }
 
     /** Keeps every applied command in order; snapshots are the whole list. */
-    static final class ListStateMachine implements StateMachine {
+    static class ListStateMachine implements StateMachine {
         final List<String> applied = Collections.synchronizedList(new ArrayList<>());
         volatile long appliedIndex;
         volatile Snapshot latest;
@@ -73,7 +80,7 @@ class RaftNodeTest {
         }
 
         @Override
-        public byte[] takeSnapshot(SnapshotMeta meta) {
+        public SnapshotData takeSnapshot(SnapshotMeta meta) {
             String joined = String.join("\n", applied);
             latest = new Snapshot(meta, joined.getBytes(StandardCharsets.UTF_8));
             return latest.data();
@@ -82,7 +89,7 @@ class RaftNodeTest {
         @Override
         public void restoreSnapshot(Snapshot snapshot) {
             applied.clear();
-            String s = new String(snapshot.data(), StandardCharsets.UTF_8);
+            String s = new String(snapshot.data().readAllBytes(1 << 24), StandardCharsets.UTF_8);
             if (!s.isEmpty()) {
                 Collections.addAll(applied, s.split("\n"));
             }
@@ -275,5 +282,87 @@ class RaftNodeTest {
         // The follower kept its (volatile) state machine; its log is behind the leader's compaction.
         start(follower, chronicle, 50);
         awaitApplied(expected, 1, 2, 3);
+    }
+
+    /** Stages snapshots in files; the disk corrupts the first one staged. */
+    static final class CorruptingStagingMachine extends ListStateMachine {
+        final Path dir;
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean corruptNext = new AtomicBoolean(true);
+
+        CorruptingStagingMachine(Path dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        public SnapshotStaging stageSnapshot(SnapshotMeta meta, long sizeBytes, int checksum) {
+            Path file = dir.resolve("staged-" + meta.index() + "-" + System.nanoTime());
+            FileSnapshotStaging inner = FileSnapshotStaging.create(file, meta, sizeBytes, checksum);
+            return new SnapshotStaging() {
+                @Override
+                public void write(long offset, byte[] chunk) {
+                    inner.write(offset, chunk);
+                }
+
+                @Override
+                public SnapshotData finish() {
+                    if (corruptNext.getAndSet(false)) {
+                        try {
+                            byte[] b = Files.readAllBytes(file);
+                            b[b.length / 2] ^= 0x20;
+                            Files.write(file, b);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    try {
+                        return inner.finish();
+                    } catch (SnapshotCorruptedException e) {
+                        events.add("refused " + meta.index());
+                        throw e;
+                    }
+                }
+
+                @Override
+                public void abort() {
+                    inner.abort();
+                }
+            };
+        }
+
+        @Override
+        public void restoreSnapshot(Snapshot snapshot) {
+            assertThat(snapshot.data()).isInstanceOf(FileSnapshotData.class);
+            events.add("restored " + snapshot.meta().index());
+            super.restoreSnapshot(snapshot);
+        }
+    }
+
+    @Test
+    void aSnapshotCorruptedInStagingIsRefusedNotInstalledAndTheLeaderSendsItAgain() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            machines.put(id, new CorruptingStagingMachine(tmp));
+            start(id, i -> new MemoryLogStorage(), 50);
+        }
+        RaftNode leader = awaitLeader();
+        long follower = leader.id() % 3 + 1;
+        network.isolate(follower);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            expected.add("c" + i);
+            leader.propose(utf8("c" + i)).get(10, TimeUnit.SECONDS);
+        }
+        network.heal();
+        awaitApplied(expected, 1, 2, 3);
+        List<String> events = List.copyOf(((CorruptingStagingMachine) machines.get(follower)).events);
+        assertThat(events).as("the corrupt staging is refused before anything is installed").isNotEmpty()
+                .first().asString().startsWith("refused");
+        assertThat(events).filteredOn(e -> e.startsWith("restored")).isNotEmpty();
+        assertThat(events).filteredOn(e -> e.startsWith("refused")).hasSize(1);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith("staged-")).count())
+                    .as("the refused staging file is deleted; the installed ones are the machine's").isLessThanOrEqualTo(
+                            events.stream().filter(e -> e.startsWith("restored")).count());
+        }
     }
 }

@@ -13,7 +13,11 @@ import io.cohort.raft.ReadState;
 import io.cohort.raft.Ready;
 import io.cohort.raft.Role;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotChunk;
+import io.cohort.raft.SnapshotCorruptedException;
 import io.cohort.raft.SnapshotMeta;
+import io.cohort.raft.SnapshotReceiver;
+import io.cohort.raft.SnapshotStaging;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -94,6 +98,7 @@ public class RaftSimulation {
     long proposalSeq;
     long readsServed;
     long snapshotsInstalled;
+    long snapshotChunksStaged;
     long snapshotsTaken;
     long crashes;
     long crashesWithUnsyncedWrites;
@@ -197,6 +202,8 @@ public class RaftSimulation {
         final int tickUnits = TICK - 2 + rnd.nextInt(5); // clocks run at slightly different speeds
         int pendingTicks;
         final ArrayDeque<Message> inbox = new ArrayDeque<>();
+        /** Stages the chunks of a snapshot being received, in memory (replaced on restart: staging is volatile). */
+        SnapshotReceiver snapshotReceiver;
 
         Node(long id, boolean founder) {
             this.id = id;
@@ -229,6 +236,8 @@ public class RaftSimulation {
             builder.maxReadyAppendBytes(builder.build().maxAppendBytes * (1 + own.nextInt(4)));
             RaftConfig cfg = tuneConfig(builder).build();
             core = new RaftCore(cfg, disk, durableSnapshot, replica.appliedIndex());
+            snapshotReceiver = new SnapshotReceiver((meta, size, crc) -> SnapshotStaging.inMemory(meta, size, crc,
+                    Integer.MAX_VALUE - 16));
             int e = epoch;
             schedule(1 + rnd.nextInt(TICK), () -> tickLoop(e));
         }
@@ -342,6 +351,17 @@ public class RaftSimulation {
             while (alive && !busy && core.hasReady()) {
                 Ready rd = core.ready();
                 onReady(this, rd);
+                for (SnapshotChunk chunk : rd.snapshotChunks()) {
+                    snapshotChunksStaged++;
+                    try {
+                        Snapshot staged = snapshotReceiver.write(chunk);
+                        if (staged != null) {
+                            core.snapshotReceived(staged); // the core installs it after this Ready
+                        }
+                    } catch (SnapshotCorruptedException e) {
+                        fail("node " + id + " staged a corrupt snapshot from an uncorrupting network: " + e.getMessage());
+                    }
+                }
                 if (rd.snapshot() != null) {
                     Snapshot s = rd.snapshot();
                     replica.restore(s);
@@ -921,7 +941,7 @@ public class RaftSimulation {
     public String summary() {
         return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " lazyCommitSync=" + syncOnlyWhenRequired + " earlyMessages=" + earlyMessages + "/" + earlyMessagesSent + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
-                + " snapshotsInstalled=" + snapshotsInstalled + " reads=" + readsServed + " terms="
+                + " snapshotsInstalled=" + snapshotsInstalled + " snapshotChunksStaged=" + snapshotChunksStaged + " reads=" + readsServed + " terms="
                 + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());
     }
 }

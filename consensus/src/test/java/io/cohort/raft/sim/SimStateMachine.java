@@ -77,7 +77,8 @@ final class SimStateMachine implements Replica {
 
     @Override
     public void restore(Snapshot s) {
-        ByteBuffer b = ByteBuffer.wrap(s.data());
+        byte[] data = s.data().readAllBytes(1 << 20);
+        ByteBuffer b = ByteBuffer.wrap(data);
         applied = b.getLong();
         hash = b.getLong();
         commands = b.getLong();
@@ -85,7 +86,7 @@ final class SimStateMachine implements Replica {
             throw new AssertionError("snapshot data at " + applied + " but meta at " + s.meta().index());
         }
         int pad = 300 + (int) Math.floorMod(hash, 900);
-        if (s.data().length != 24 + pad) {
+        if (data.length != 24 + pad) {
             throw new AssertionError("snapshot size mismatch");
         }
         for (int i = 0; i < pad; i++) {

@@ -4,15 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.raft.Applied;
 import io.cohort.raft.Entry;
+import io.cohort.raft.FileSnapshotData;
+import io.cohort.raft.FileSnapshotStaging;
 import io.cohort.raft.Membership;
 import io.cohort.raft.NodeStatus;
 import io.cohort.raft.RaftNode;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
+import io.cohort.raft.SnapshotStaging;
 import io.cohort.raft.StateMachine;
 import io.cohort.raft.internal.MemoryLogStorage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Three real {@link RaftNode}s over TCP on loopback. */
 class RaftOverTcpTest {
@@ -33,6 +45,11 @@ class RaftOverTcpTest {
     private final Map<Long, MemoryLogStorage> disks = new TreeMap<>();
     private final Map<Long, InetSocketAddress> addresses = new TreeMap<>();
     private final Map<Long, TcpTransport> transports = new TreeMap<>();
+    /** If positive, members take file-backed snapshots padded by this many bytes, and stage received ones in files. */
+    private int snapshotPadBytes;
+
+    @TempDir
+    Path tmp;
 
     @AfterEach
     void closeAll() {
@@ -40,11 +57,18 @@ class RaftOverTcpTest {
         transports.values().forEach(TcpTransport::close);
     }
 
-    /** Keeps every applied command in order; snapshots are the whole list. */
+    /**
+     * Keeps every applied command in order; snapshots are the whole list, in memory, or with {@link #dir} set in a
+     * file ({@code [int length][list][padBytes of padding]}) staged in a file when received.
+     */
     static final class ListStateMachine implements StateMachine {
         final List<String> applied = Collections.synchronizedList(new ArrayList<>());
         volatile long appliedIndex;
         volatile Snapshot latest;
+        Path dir;
+        int padBytes;
+        Path lastTaken;
+        final List<Snapshot> installed = Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public long appliedIndex() {
@@ -64,15 +88,75 @@ class RaftOverTcpTest {
         }
 
         @Override
-        public byte[] takeSnapshot(SnapshotMeta meta) {
-            latest = new Snapshot(meta, String.join("\n", applied).getBytes(StandardCharsets.UTF_8));
+        public SnapshotData takeSnapshot(SnapshotMeta meta) {
+            byte[] list = String.join("\n", applied).getBytes(StandardCharsets.UTF_8);
+            if (dir == null) {
+                latest = new Snapshot(meta, list);
+                return latest.data();
+            }
+            Path file = dir.resolve("taken-" + meta.index() + "-" + System.nanoTime());
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(4).putInt(0, list.length));
+                ch.write(ByteBuffer.wrap(list));
+                byte[] pad = new byte[64 * 1024];
+                for (long written = 0; written < padBytes; written += pad.length) {
+                    for (int i = 0; i < pad.length; i++) {
+                        pad[i] = padByte(written + i);
+                    }
+                    ch.write(ByteBuffer.wrap(pad, 0, (int) Math.min(pad.length, padBytes - written)));
+                }
+                ch.force(true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            latest = new Snapshot(meta, FileSnapshotData.of(file));
+            // Only the latest stays on disk: a leader still sending the older one starts over with this one.
+            if (lastTaken != null) {
+                try {
+                    Files.delete(lastTaken);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            lastTaken = file;
             return latest.data();
+        }
+
+        static byte padByte(long i) {
+            return (byte) (i * 0x9E3779B1L >>> 24);
+        }
+
+        @Override
+        public SnapshotStaging stageSnapshot(SnapshotMeta meta, long sizeBytes, int checksum) {
+            return dir == null ? StateMachine.super.stageSnapshot(meta, sizeBytes, checksum)
+                    : FileSnapshotStaging.create(dir.resolve("staged-" + meta.index() + "-" + System.nanoTime()), meta,
+                            sizeBytes, checksum);
         }
 
         @Override
         public void restoreSnapshot(Snapshot snapshot) {
+            installed.add(snapshot);
             applied.clear();
-            String s = new String(snapshot.data(), StandardCharsets.UTF_8);
+            String s;
+            if (dir == null) {
+                s = new String(snapshot.data().readAllBytes(1 << 24), StandardCharsets.UTF_8);
+            } else {
+                SnapshotData data = snapshot.data();
+                byte[] head = new byte[4];
+                data.read(0, head, 0, 4);
+                byte[] list = new byte[ByteBuffer.wrap(head).getInt()];
+                data.read(4, list, 0, list.length);
+                s = new String(list, StandardCharsets.UTF_8);
+                byte[] pad = new byte[64 * 1024];
+                long start = 4 + list.length;
+                for (long off = 0; off < data.sizeBytes() - start; off += pad.length) {
+                    int n = (int) Math.min(pad.length, data.sizeBytes() - start - off);
+                    data.read(start + off, pad, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        assertThat(pad[i]).isEqualTo(padByte(off + i));
+                    }
+                }
+            }
             if (!s.isEmpty()) {
                 Collections.addAll(applied, s.split("\n"));
             }
@@ -100,7 +184,14 @@ class RaftOverTcpTest {
     }
 
     private RaftNode start(long id, TcpTransport transport) {
-        ListStateMachine sm = machines.computeIfAbsent(id, k -> new ListStateMachine());
+        ListStateMachine sm = machines.computeIfAbsent(id, k -> {
+            ListStateMachine m = new ListStateMachine();
+            if (snapshotPadBytes > 0) {
+                m.dir = tmp;
+                m.padBytes = snapshotPadBytes;
+            }
+            return m;
+        });
         // A restarted member finds its log as it was on disk.
         MemoryLogStorage disk = disks.containsKey(id) ? new MemoryLogStorage(disks.get(id)) : new MemoryLogStorage();
         disks.put(id, disk);
@@ -147,6 +238,24 @@ class RaftOverTcpTest {
 
     @Test
     void threeMembersElectCommitAndARestartedMemberOnTheSamePortCatchesUp() throws Exception {
+        long follower = electCommitRestartAFollowerAndCatchUp();
+        assertThat(machines.get(follower).installed).isNotEmpty();
+    }
+
+    @Test
+    void aSnapshotOfSeveralChunksIsStreamedFromFileToFileOverTcp() throws Exception {
+        snapshotPadBytes = 3 << 20; // three and a bit 1 MiB chunks
+        long follower = electCommitRestartAFollowerAndCatchUp();
+        List<Snapshot> installed = machines.get(follower).installed;
+        assertThat(installed).isNotEmpty();
+        for (Snapshot s : installed) {
+            assertThat(s.data()).isInstanceOf(FileSnapshotData.class);
+            assertThat(s.data().sizeBytes()).isGreaterThan(3L << 20);
+        }
+    }
+
+    /** Returns the follower that was stopped, written past and restarted (it catches up by snapshot). */
+    private long electCommitRestartAFollowerAndCatchUp() throws Exception {
         // Bind all three first (port 0), then tell each the others' addresses.
         List<TcpTransport> initial = new ArrayList<>();
         for (long id = 1; id <= 3; id++) {
@@ -205,5 +314,6 @@ class RaftOverTcpTest {
             assertThat(t.metrics().corruptFrames()).isZero();
         }
         assertThat(nodes.get(follower).propose(utf8("after")).get(15, TimeUnit.SECONDS).result()).isEqualTo("applied after");
+        return follower;
     }
 }
