@@ -1,6 +1,7 @@
 package io.cohort.mvcc.internal;
 
-import io.cohort.mvcc.WatchResponse;
+import io.cohort.mvcc.Event;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -50,7 +51,8 @@ final class DeliveryBatch implements Runnable {
     }
 
     void add(Watcher w) {
-        assert size < MAX_WATCHERS && w.inFlight && w.inFlightMessage != null : "one in-flight message per slot";
+        assert size < MAX_WATCHERS && w.inFlight && (w.inFlightEvents == null) != (w.inFlightMessage == null)
+                : "one in-flight message per slot";
         watchers[size++] = w;
     }
 
@@ -60,8 +62,8 @@ final class DeliveryBatch implements Runnable {
     }
 
     /**
-     * The dispatcher's check, given the time: true if some watches are unclaimed and no runner claimed one for
-     * {@code stallNanos}, and fewer than {@link #MAX_WATCHERS} extra runners were asked for; it then counts one more.
+     * The dispatcher's check, given the time: true if a runner started, some watches are unclaimed and none was
+     * claimed for {@code stallNanos} (a listener is stuck), and fewer than {@link #MAX_WATCHERS} extra runners were asked for; it then counts one more.
      */
     boolean needsExtraRunner(long nowNanos, long stallNanos) {
         int claimed = Math.min(nextToClaim.get(), size);
@@ -70,7 +72,9 @@ final class DeliveryBatch implements Runnable {
             lastProgressNanos = nowNanos;
             return false;
         }
-        if (claimed >= size || nowNanos - lastProgressNanos < stallNanos || extraRunners >= MAX_WATCHERS) {
+        // Not started (claimed == 0): the executor is busy elsewhere and an extra runner would only queue behind.
+        if (claimed == 0 || claimed >= size || nowNanos - lastProgressNanos < stallNanos
+                || extraRunners >= MAX_WATCHERS) {
             return false;
         }
         extraRunners++;
@@ -83,9 +87,13 @@ final class DeliveryBatch implements Runnable {
         int delivered = 0;
         for (int i; (i = nextToClaim.getAndIncrement()) < size; ) {
             Watcher w = watchers[i];
-            WatchResponse message = w.inFlightMessage;
+            List<Event> events = w.inFlightEvents;
             try {
-                w.listener.onResponse(message);
+                if (events != null) {
+                    w.listener.onEvents(w.id, events, w.inFlightRevision);
+                } else {
+                    w.listener.onResponse(w.inFlightMessage);
+                }
             } catch (Throwable t) {
                 LOG.warn("watch {}: the listener threw; the watch continues", w.id, t);
             } finally {

@@ -48,6 +48,8 @@ public final class WatchableStore implements AutoCloseable {
     private static final long IN_FLIGHT_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A batch none of whose listeners returned for this long gets an extra runner for its unclaimed watches. */
     private static final long BATCH_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Bound on remembered backlog joins (each holds at most maxBatchEvents events). */
+    private static final int MAX_JOINS = 1_024;
 
     private final Keyspace keyspace;
     private final WatchHubConfig config;
@@ -75,6 +77,8 @@ public final class WatchableStore implements AutoCloseable {
     private final ArrayList<DeliveryBatch> inFlightBatches = new ArrayList<>();
     private final IdentityHashMap<java.util.concurrent.Executor, DeliveryBatch> openBatches = new IdentityHashMap<>();
     private final ArrayList<DeliveryBatch> toHandOver = new ArrayList<>();
+    /** Recent backlog joins, by their first list, for the other watches that hold the same lists. */
+    private final IdentityHashMap<Object, Join> joins = new IdentityHashMap<>();
     private long nextProgressNanos;
 
     /** Starts the store and its dispatcher thread named {@code threadName}. */
@@ -442,9 +446,10 @@ public final class WatchableStore implements AutoCloseable {
         Watcher w;
         while ((w = deliveredQueue.poll()) != null) {
             n++;
-            assert w.inFlight && w.inFlightMessage != null : "watch " + w.id + " had nothing in flight";
-            boolean ended = w.inFlightMessage.cancelled();
+            assert w.inFlight : "watch " + w.id + " had nothing in flight";
+            boolean ended = w.inFlightMessage != null && w.inFlightMessage.cancelled();
             w.inFlight = false;
+            w.inFlightEvents = null;
             w.inFlightMessage = null;
             if (ended) {
                 watchers.remove(w.id);
@@ -465,7 +470,7 @@ public final class WatchableStore implements AutoCloseable {
             if (w.inFlight || !w.hasPending()) {
                 continue;
             }
-            w.inFlightMessage = nextMessage(w);
+            takeNextMessage(w);
             w.inFlight = true;
             w.lastSentNanos = now;
             DeliveryBatch batch = openBatches.get(w.executor);
@@ -482,6 +487,9 @@ public final class WatchableStore implements AutoCloseable {
         }
         toHandOver.addAll(openBatches.values());
         openBatches.clear();
+        if (joins.size() > MAX_JOINS) {
+            joins.clear();
+        }
         return n;
     }
 
@@ -503,8 +511,7 @@ public final class WatchableStore implements AutoCloseable {
 
     /** Locked: the executor refused {@code w}'s message, so the watch ends without a cancellation message. */
     private void refused(Watcher w, RejectedExecutionException e) {
-        WatchResponse message = w.inFlightMessage;
-        long resume = message.kind() == Kind.EVENTS ? message.events().get(0).revision()
+        long resume = w.inFlightEvents != null ? w.inFlightEvents.get(0).revision()
                 : w.firstPendingRevision(nextUnbuffered(w));
         LOG.error("watch {}: its executor refused a message, so the watch ends without a cancellation "
                 + "message; watch again from revision {}", w.id, resume, e);
@@ -515,6 +522,7 @@ public final class WatchableStore implements AutoCloseable {
         }
         w.cancelled = true;
         w.inFlight = false;
+        w.inFlightEvents = null;
         w.inFlightMessage = null;
         w.clearPending();
         watchers.remove(w.id);
@@ -541,31 +549,55 @@ public final class WatchableStore implements AutoCloseable {
         return helped;
     }
 
-    /** Takes the next message off {@code w}'s buffer: whole revisions of events, a progress mark or the end. */
-    private WatchResponse nextMessage(Watcher w) {
+    /** Event lists ({@code chunks}, in order) joined into one message's {@code events}. */
+    private record Join(Object[] chunks, List<Event> events) {
+    }
+
+    /**
+     * Takes the next message off {@code w}'s buffer into its in-flight fields: whole revisions of events (no
+     * wrapper), a progress mark or the end.
+     */
+    private void takeNextMessage(Watcher w) {
         Object head = w.peekPending();
         if (head instanceof WatchResponse end) {
             w.pollPending();
-            return end;
+            w.inFlightMessage = end;
+            return;
         }
         if (head instanceof Long progress) {
             w.pollPending();
-            return new WatchResponse(w.id, Kind.PROGRESS, progress, List.of(), "");
+            w.inFlightMessage = new WatchResponse(w.id, Kind.PROGRESS, progress, List.of(), "");
+            return;
         }
         @SuppressWarnings("unchecked")
         List<Event> events = (List<Event>) w.pollPending();
         if (w.peekPending() instanceof List<?> more && events.size() + more.size() <= config.maxBatchEvents()) {
-            // A backlog: join whole revisions up to the batch bound into one message.
-            ArrayList<Event> joined = new ArrayList<>(events);
-            while (w.peekPending() instanceof List<?> next && joined.size() + next.size() <= config.maxBatchEvents()) {
-                @SuppressWarnings("unchecked")
-                List<Event> nextEvents = (List<Event>) w.pollPending();
-                joined.addAll(nextEvents);
+            // A backlog: join whole revisions up to the batch bound into one message. Watches of one range that are
+            // equally behind hold the same lists, so one join serves them all.
+            Join join = joins.get(events);
+            if (join != null && w.pendingStartsWith(join.chunks, 1)) {
+                for (int k = 1; k < join.chunks.length; k++) {
+                    w.pollPending();
+                }
+                events = join.events;
+            } else {
+                ArrayList<Object> chunks = new ArrayList<>();
+                chunks.add(events);
+                ArrayList<Event> joined = new ArrayList<>(events);
+                while (w.peekPending() instanceof List<?> next
+                        && joined.size() + next.size() <= config.maxBatchEvents()) {
+                    @SuppressWarnings("unchecked")
+                    List<Event> nextEvents = (List<Event>) w.pollPending();
+                    chunks.add(nextEvents);
+                    joined.addAll(nextEvents);
+                }
+                Object first = events;
+                events = List.copyOf(joined);
+                joins.put(first, new Join(chunks.toArray(), events));
             }
-            events = List.copyOf(joined);
         }
-        long lastRevision = events.get(events.size() - 1).revision();
-        return new WatchResponse(w.id, Kind.EVENTS, Math.max(publishedRevision, lastRevision), events, "");
+        w.inFlightEvents = events;
+        w.inFlightRevision = Math.max(publishedRevision, events.get(events.size() - 1).revision());
     }
 
     private boolean catchUpPossible() {

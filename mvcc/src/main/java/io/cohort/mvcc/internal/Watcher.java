@@ -11,8 +11,9 @@ import java.util.concurrent.Executor;
 
 /**
  * One watch's state. Every mutable field is guarded by the {@link WatchableStore}'s lock, except that a
- * {@link DeliveryBatch} reads {@link #inFlightMessage} while the dispatcher leaves it alone (from the hand-off to the
- * executor until the completion comes back).
+ * {@link DeliveryBatch} reads the in-flight message ({@link #inFlightEvents} and {@link #inFlightRevision}, or
+ * {@link #inFlightMessage}) while the dispatcher leaves it alone (from the hand-off to the executor until the
+ * delivery is reported back).
  */
 final class Watcher {
     /** A buffer that grew past this many entries is dropped once empty, so one burst does not pin memory forever. */
@@ -44,7 +45,11 @@ final class Watcher {
     int pendingEvents;
     /** A message is with the listener's executor; the next waits for it. */
     boolean inFlight;
-    /** The message with the executor while {@link #inFlight}. */
+    /** The events with the executor while {@link #inFlight}, else null: events need no {@link WatchResponse}. */
+    List<Event> inFlightEvents;
+    /** The revision of the events message in flight. */
+    long inFlightRevision;
+    /** The progress mark or cancellation with the executor while {@link #inFlight}, else null. */
     WatchResponse inFlightMessage;
     /** In the dispatcher's ready queue. */
     boolean queued;
@@ -113,6 +118,20 @@ final class Watcher {
             pendingEntriesHighWater = 0;
         }
         return o;
+    }
+
+    /** True if the buffer starts with {@code entries[from..]}, the same objects in the same order. */
+    boolean pendingStartsWith(Object[] entries, int from) {
+        if (pending.size() < entries.length - from) {
+            return false;
+        }
+        java.util.Iterator<Object> it = pending.iterator();
+        for (int i = from; i < entries.length; i++) {
+            if (it.next() != entries[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void clearPending() {
