@@ -10,13 +10,14 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * Watch fan-out on a 3-member group in one JVM (in-memory transport, Chronicle logs with fsync, LMDB): W watchers on
@@ -31,12 +32,15 @@ import org.HdrHistogram.Recorder;
  * spent in GC pauses during the measurement.
  *
  * <p>Run: {@code java @<flags> -cp benchmarks/target/benchmarks.jar io.cohort.benchmarks.watch.WatchFanOutBenchmark
- * [seconds per point]}; {@code -Dbench.watchers=1000,10000} picks the points.
+ * [seconds per point]}; {@code -Dbench.watchers=1000,10000} picks the points; {@code -Dbench.pacedEventsPerSecond=N}
+ * paces the second run at N events per second instead of half the measured most (to compare two builds at one load).
  */
 public final class WatchFanOutBenchmark {
     private static final int[] WATCHERS = java.util.Arrays.stream(System.getProperty("bench.watchers", "1000,10000")
             .split(",")).mapToInt(Integer::parseInt).toArray();
     private static final int WRITER_IN_FLIGHT = 64;
+    private static final double PACED_EVENTS_PER_SECOND = Double.parseDouble(
+            System.getProperty("bench.pacedEventsPerSecond", "0"));
 
     private WatchFanOutBenchmark() {
     }
@@ -59,12 +63,14 @@ public final class WatchFanOutBenchmark {
                 List<io.cohort.Watch> watches = new ArrayList<>();
                 for (int i = 0; i < w; i++) {
                     CohortNode member = nodes.get(i % 3);
-                    Recorder side = member == leader ? rec.leaderEvent : rec.followerEvent;
+                    boolean onLeader = member == leader;
                     WatchListener listener = (List<Event> events, long revision) -> {
                         long now = System.nanoTime();
+                        ThreadRecorders mine = rec.mine();
+                        SingleWriterRecorder side = onLeader ? mine.leaderEvent : mine.followerEvent;
                         for (int j = 0, n = events.size(); j < n; j++) {
                             long us = Math.max(0, (now - sentNanos(events.get(j).kv().value())) / 1_000);
-                            rec.event.recordValue(us);
+                            mine.event.recordValue(us);
                             side.recordValue(us);
                         }
                         rec.delivered.add(events.size());
@@ -73,8 +79,8 @@ public final class WatchFanOutBenchmark {
                 }
                 // Flat out.
                 double maxRate = run(leader, prefix, seconds, 0, rec).eventsPerSecond;
-                // At half the most events per second.
-                double putsPerSecond = maxRate / 2 / w;
+                // At half the most events per second (or at a fixed rate, to compare builds at equal load).
+                double putsPerSecond = (PACED_EVENTS_PER_SECOND > 0 ? PACED_EVENTS_PER_SECOND : maxRate / 2) / w;
                 Point paced = run(leader, prefix, seconds, putsPerSecond, rec);
                 System.out.printf("%9d %13.0f %14.0f %8.0f %8.2f %8.2f %9.2f %10.2f %12.2f %12.2f %9.1f%n", w, maxRate,
                         paced.eventsPerSecond, putsPerSecond, ms(paced.event, 50), ms(paced.event, 99),
@@ -100,19 +106,46 @@ public final class WatchFanOutBenchmark {
         return h.getValueAtPercentile(percentile) / 1000.0;
     }
 
-    /** Latencies in microseconds and the count of delivered events. */
+    /** One thread's latency recorders (microseconds): recording on one thread costs no contended atomics. */
+    private static final class ThreadRecorders {
+        final SingleWriterRecorder event = new SingleWriterRecorder(3);
+        final SingleWriterRecorder leaderEvent = new SingleWriterRecorder(3);
+        final SingleWriterRecorder followerEvent = new SingleWriterRecorder(3);
+        final SingleWriterRecorder put = new SingleWriterRecorder(3);
+    }
+
+    /**
+     * Latencies and the count of delivered events. Each listener or callback thread records into its own recorders
+     * (a shared recorder's atomics, contended by the listener threads millions of times a second, slowed the very
+     * listeners being measured); an interval's histograms are the sums over the threads.
+     */
     private static final class Recorders {
         final LongAdder delivered = new LongAdder();
-        final Recorder event = new Recorder(3);
-        final Recorder leaderEvent = new Recorder(3);
-        final Recorder followerEvent = new Recorder(3);
-        final Recorder put = new Recorder(3);
+        private final List<ThreadRecorders> all = new CopyOnWriteArrayList<>();
+        private final ThreadLocal<ThreadRecorders> local = ThreadLocal.withInitial(() -> {
+            ThreadRecorders r = new ThreadRecorders();
+            all.add(r);
+            return r;
+        });
+
+        ThreadRecorders mine() {
+            return local.get();
+        }
+
+        /** The histograms since the last call, summed over threads: event, leader, follower, put. */
+        Histogram[] interval() {
+            Histogram[] sum = {new Histogram(3), new Histogram(3), new Histogram(3), new Histogram(3)};
+            for (ThreadRecorders r : all) {
+                sum[0].add(r.event.getIntervalHistogram());
+                sum[1].add(r.leaderEvent.getIntervalHistogram());
+                sum[2].add(r.followerEvent.getIntervalHistogram());
+                sum[3].add(r.put.getIntervalHistogram());
+            }
+            return sum;
+        }
 
         void reset() {
-            event.getIntervalHistogram();
-            leaderEvent.getIntervalHistogram();
-            followerEvent.getIntervalHistogram();
-            put.getIntervalHistogram();
+            interval();
         }
     }
 
@@ -168,7 +201,7 @@ public final class WatchFanOutBenchmark {
             }
             leader.kv().putAsync(Bytes.ofUtf8(prefix + (i++ % 100)), Bytes.wrap(value), io.cohort.PutOptions.defaults())
                     .whenComplete((r, e) -> {
-                        rec.put.recordValue(Math.max(0, (System.nanoTime() - sent) / 1_000));
+                        rec.mine().put.recordValue(Math.max(0, (System.nanoTime() - sent) / 1_000));
                         window.release();
                     });
         }
@@ -177,8 +210,8 @@ public final class WatchFanOutBenchmark {
         // Events still on their way when writing stopped are delivered, but not counted in this rate.
         double rate = (rec.delivered.sum() - deliveredAtStart) * 1e9 / elapsedNs;
         double gcMsPerSecond = (gcMillis() - gcAtStart) * 1e9 / elapsedNs;
-        Point p = new Point(rate, rec.event.getIntervalHistogram(), rec.leaderEvent.getIntervalHistogram(),
-                rec.followerEvent.getIntervalHistogram(), rec.put.getIntervalHistogram(), gcMsPerSecond);
+        Histogram[] h = rec.interval();
+        Point p = new Point(rate, h[0], h[1], h[2], h[3], gcMsPerSecond);
         // Let the backlog drain (delivery stalls for half a second, at most 60 s) before the next run.
         long last = -1;
         for (int wait = 0; wait < 120 && rec.delivered.sum() != last; wait++) {
