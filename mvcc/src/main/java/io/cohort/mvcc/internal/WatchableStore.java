@@ -48,8 +48,11 @@ public final class WatchableStore implements AutoCloseable {
     private static final long IN_FLIGHT_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A batch none of whose listeners returned for this long gets an extra runner for its unclaimed watches. */
     private static final long BATCH_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    /** Bound on remembered backlog joins (each holds at most maxBatchEvents events). */
-    private static final int MAX_JOINS = 1_024;
+    /**
+     * Bound on remembered backlog joins. Each pins up to maxBatchEvents events, so this stays small: a thousand joins
+     * of a thousand events kept some 200 MB alive per member after a burst, and slowed every later GC.
+     */
+    private static final int MAX_JOINS = 64;
 
     private final Keyspace keyspace;
     private final WatchHubConfig config;
@@ -174,19 +177,24 @@ public final class WatchableStore implements AutoCloseable {
         try {
             assert revision >= publishedRevision : "revisions never go back: " + revision + " < " + publishedRevision;
             if (synced.size() > 0) {
-                for (int i = 0, n = results.size(); i < n; i++) {
-                    List<Event> events = results.get(i).events();
-                    for (int j = 0, m = events.size(); j < m; j++) {
-                        synced.match(events.get(j), touchedScratch);
+                try {
+                    for (int i = 0, n = results.size(); i < n; i++) {
+                        List<Event> events = results.get(i).events();
+                        for (int j = 0, m = events.size(); j < m; j++) {
+                            synced.match(events.get(j), touchedScratch);
+                        }
                     }
+                    for (int i = 0, n = touchedScratch.size(); i < n; i++) {
+                        fanOut(touchedScratch.get(i));
+                    }
+                } finally {
+                    // The scratch lists never carry events over to the next batch, even after a failed read.
+                    for (int i = 0, n = touchedScratch.size(); i < n; i++) {
+                        touchedScratch.get(i).matched.clear();
+                    }
+                    touchedScratch.clear();
+                    prevKvCache.clear();
                 }
-                for (int i = 0, n = touchedScratch.size(); i < n; i++) {
-                    WatcherGroup.SameRange g = touchedScratch.get(i);
-                    fanOut(g);
-                    g.matched.clear();
-                }
-                touchedScratch.clear();
-                prevKvCache.clear();
             }
             publishedRevision = revision;
         } finally {
@@ -388,6 +396,7 @@ public final class WatchableStore implements AutoCloseable {
         while (running) {
             try {
                 if (doWork() == 0) {
+                    joins.clear(); // Nothing is behind: keep no events alive for joins.
                     dispatcherIdle = true;
                     boolean idle;
                     lock.lock();
