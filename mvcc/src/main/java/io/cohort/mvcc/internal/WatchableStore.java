@@ -49,8 +49,8 @@ public final class WatchableStore implements AutoCloseable {
     /** A batch none of whose listeners returned for this long gets an extra runner for its unclaimed watches. */
     private static final long BATCH_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /**
-     * Bound on remembered backlog joins. Each pins up to maxBatchEvents events, so this stays small: a thousand joins
-     * of a thousand events kept some 200 MB alive per member after a burst, and slowed every later GC.
+     * Bound on remembered backlog joins. Each pins up to maxBatchEvents events, so this stays small (a thousand
+     * joins could keep a million events alive per member after a burst).
      */
     private static final int MAX_JOINS = 64;
 
