@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * Receives the messages of one watch, one at a time and in order, on the executor given at creation. The next
  * message is handed over only after this call returns; a listener that takes long slows only its own watch (and is
- * cancelled with {@link WatchResponse.Kind#CANCELLED_SLOW_CONSUMER} once its buffer bound is reached).
+ * cancelled with {@link WatchResponse.Kind#CANCELLED_SLOW_CONSUMER} once its buffer bound is reached). Watches that
+ * share an executor are delivered in batches, so a listener that blocks can delay the others of its batch by a few
+ * milliseconds, until the hub hands the rest of the batch to the executor again.
  */
 @FunctionalInterface
 public interface WatchListener {
