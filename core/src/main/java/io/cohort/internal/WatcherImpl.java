@@ -6,10 +6,12 @@ import io.cohort.WatchCancellation;
 import io.cohort.WatchListener;
 import io.cohort.WatchSpec;
 import io.cohort.Watcher;
+import io.cohort.mvcc.Event;
 import io.cohort.mvcc.WatchCreated;
 import io.cohort.mvcc.WatchHub;
 import io.cohort.mvcc.WatchRequest;
 import io.cohort.mvcc.WatchResponse;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -37,12 +39,25 @@ public final class WatcherImpl implements Watcher {
         WatchHub hub = node.watchHub();
         WatchCreated created;
         try {
-            created = node.guarded(ks -> hub.watch(r, executor, response -> deliver(listener, response)));
+            created = node.guarded(ks -> hub.watch(r, executor, new Adapter(listener)));
         } catch (IllegalStateException e) {
             throw new CohortException.Overloaded("member " + node.settings().memberId() + " cannot open a watch: "
                     + e.getMessage(), e);
         }
         return new OpenWatch(hub, created);
+    }
+
+    /** Passes a watch's messages on to the user's listener; events go straight through, without a wrapper. */
+    private record Adapter(WatchListener listener) implements io.cohort.mvcc.WatchListener {
+        @Override
+        public void onEvents(long watchId, List<Event> events, long revision) {
+            listener.onEvents(events, revision);
+        }
+
+        @Override
+        public void onResponse(WatchResponse r) {
+            deliver(listener, r);
+        }
     }
 
     private static void deliver(WatchListener listener, WatchResponse r) {

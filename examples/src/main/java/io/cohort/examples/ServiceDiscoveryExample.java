@@ -8,7 +8,11 @@ import io.cohort.PutOptions;
 import io.cohort.WatchSpec;
 import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Event;
+import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Service discovery with leases: each instance registers its address under {@code services/orders/} with a lease it
@@ -19,15 +23,25 @@ public final class ServiceDiscoveryExample {
     private ServiceDiscoveryExample() {
     }
 
+    /** How many instances the registry listed while both lived and after one's TTL, and what the client's watch saw. */
+    record Outcome(long instancesWhileAlive, long instancesAfterTtl, List<String> changesSeen) {
+    }
+
     public static void main(String[] args) throws Exception {
+        run(System.out);
+    }
+
+    static Outcome run(PrintStream out) throws Exception {
+        List<String> changes = new CopyOnWriteArrayList<>();
         try (LocalCluster cluster = new LocalCluster(3)) {
             CohortNode client = cluster.member(0);
             GetResult now = client.kv().get(KeyRange.prefix("services/orders/"));
             client.watcher().watch(WatchSpec.prefix("services/orders/").fromRevision(now.revision() + 1),
                     (events, revision) -> {
                         for (Event e : events) {
-                            System.out.println("  registry: " + (e.type() == Event.Type.PUT ? "+ " : "- ")
-                                    + e.kv().key().toStringUtf8() + (e.type() == Event.Type.PUT
+                            String change = (e.type() == Event.Type.PUT ? "+ " : "- ") + e.kv().key().toStringUtf8();
+                            changes.add(change);
+                            out.println("  registry: " + change + (e.type() == Event.Type.PUT
                                     ? " at " + e.kv().value().toStringUtf8() : " (its lease expired)"));
                         }
                     });
@@ -40,13 +54,20 @@ public final class ServiceDiscoveryExample {
                 alive[i - 1] = instance.leases().keepAlive(lease.id());
             }
             Thread.sleep(3_000);
-            System.out.println("instances after 3 s: " + client.kv().get(KeyRange.prefix("services/orders/")).count());
-            System.out.println("instance-2 stops keeping its lease alive (as if it crashed)");
+            long whileAlive = client.kv().get(KeyRange.prefix("services/orders/")).count();
+            out.println("instances after 3 s: " + whileAlive);
+            out.println("instance-2 stops keeping its lease alive (as if it crashed)");
             alive[1].close();
             Thread.sleep(5_000);
-            System.out.println("instances after its TTL: "
-                    + client.kv().get(KeyRange.prefix("services/orders/")).count());
+            long afterTtl = client.kv().get(KeyRange.prefix("services/orders/")).count();
+            out.println("instances after its TTL: " + afterTtl);
             alive[0].close();
+            // The watch delivers on its own executor: give it a moment to pass on the expiry just read.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!changes.contains("- services/orders/instance-2") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return new Outcome(whileAlive, afterTtl, List.copyOf(changes));
         }
     }
 }

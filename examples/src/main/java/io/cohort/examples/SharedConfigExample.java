@@ -10,6 +10,7 @@ import io.cohort.WatchSpec;
 import io.cohort.mvcc.Event;
 import io.cohort.mvcc.KeyValue;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,8 +130,17 @@ public final class SharedConfigExample {
         }
     }
 
+    /** What every replica's copy held after each change (replica 1 first) and what replica 3 read from its copy. */
+    record Outcome(List<Map<String, String>> afterFirstChange, List<Map<String, String>> afterSecondChange,
+                   String timeoutUsed, String retriesUsed) {
+    }
+
     /** Runs three replicas, changes the configuration through one of them, and shows every replica's copy. */
     public static void main(String[] args) throws Exception {
+        run(System.out);
+    }
+
+    static Outcome run(PrintStream out) throws Exception {
         Path root = Files.createTempDirectory("cohort-shared-config");
         Map<Long, String> members = new LinkedHashMap<>();
         for (long id = 1; id <= 3; id++) {
@@ -147,19 +157,21 @@ public final class SharedConfigExample {
             }
             CohortNode operator = nodes.get(0);
 
-            System.out.println("An operator sets the checkout timeout and retries through replica 1:");
+            out.println("An operator sets the checkout timeout and retries through replica 1:");
             operator.kv().put(PREFIX + "timeout-ms", "2500");
             long revision = operator.kv().put(PREFIX + "retries", "3").revision();
-            show(configs, revision);
+            List<Map<String, String>> first = show(out, configs, revision);
 
-            System.out.println("\nThen raises the timeout and removes the retries setting:");
+            out.println("\nThen raises the timeout and removes the retries setting:");
             operator.kv().put(PREFIX + "timeout-ms", "4000");
             revision = operator.kv().delete(PREFIX + "retries").revision();
-            show(configs, revision);
+            List<Map<String, String>> second = show(out, configs, revision);
 
-            System.out.println("\nA replica uses its copy without any network round: timeout = "
-                    + configs.get(2).get(PREFIX + "timeout-ms", "1000") + " ms, retries = "
-                    + configs.get(2).get(PREFIX + "retries", "0 (the default)"));
+            String timeout = configs.get(2).get(PREFIX + "timeout-ms", "1000");
+            String retries = configs.get(2).get(PREFIX + "retries", "0 (the default)");
+            out.println("\nA replica uses its copy without any network round: timeout = " + timeout + " ms, retries = "
+                    + retries);
+            return new Outcome(first, second, timeout, retries);
         } finally {
             configs.forEach(LiveConfig::close);
             nodes.forEach(CohortNode::close);
@@ -169,14 +181,20 @@ public final class SharedConfigExample {
         }
     }
 
-    private static void show(List<LiveConfig> configs, long revision) throws InterruptedException {
+    /** Waits until every copy reflects {@code revision}, prints them and returns them. */
+    private static List<Map<String, String>> show(PrintStream out, List<LiveConfig> configs, long revision)
+            throws InterruptedException {
+        List<Map<String, String>> copies = new ArrayList<>();
         for (int i = 0; i < configs.size(); i++) {
             LiveConfig c = configs.get(i);
             if (!c.awaitRevision(revision, 10_000)) {
                 throw new IllegalStateException("replica " + (i + 1) + " did not see revision " + revision + " in 10 s");
             }
-            System.out.println("  replica " + (i + 1) + " at revision " + c.revision() + ": " + c.all());
+            Map<String, String> copy = c.all();
+            copies.add(copy);
+            out.println("  replica " + (i + 1) + " at revision " + c.revision() + ": " + copy);
         }
+        return copies;
     }
 
     private static int freePort() throws IOException {

@@ -185,6 +185,108 @@ class WatchHubTest {
     }
 
     @Test
+    void watchesOfOneRangeWithDifferentFiltersEachGetTheirOwnViewOfABatchOfRevisions() throws Exception {
+        start(new WatchHubConfig(100, 10_000, 3, 5, 0)); // At most 3 events per message, unless one revision has more.
+        put("m/a", "0");
+        put("m/b", "0");
+        long start = k.ks.currentRevision() + 1;
+        Recorder plain = new Recorder();
+        Recorder plainToo = new Recorder();
+        Recorder noPut = new Recorder();
+        Recorder noDelete = new Recorder();
+        Recorder prevKv = new Recorder();
+        Recorder later = new Recorder();
+        List<WatchCreated> created = new ArrayList<>();
+        created.add(hub.watch(WatchRequest.range(b("m/"), b("m0")), pool, plain));
+        created.add(hub.watch(WatchRequest.range(b("m/"), b("m0")), pool, plainToo));
+        created.add(hub.watch(WatchRequest.range(b("m/"), b("m0")).withFilters(true, false), pool, noPut));
+        created.add(hub.watch(WatchRequest.range(b("m/"), b("m0")).withFilters(false, true), pool, noDelete));
+        created.add(hub.watch(WatchRequest.range(b("m/"), b("m0")).withPrevKv(), pool, prevKv));
+        // Starts in the middle of the batch published below.
+        created.add(hub.watch(WatchRequest.range(b("m/"), b("m0")).fromRevision(start + 3), pool, later));
+        // One published batch of several revisions, one of them a txn of four events (more than a message's 3).
+        List<ApplyResult> batch = new ArrayList<>();
+        batch.add(k.apply(PutRequest.of(b("m/a"), b("1"))));
+        batch.add(k.apply(PutRequest.of(b("x/outside"), b("1"))));
+        batch.add(k.apply(new TxnRequest(List.of(), List.of(PutRequest.of(b("m/a"), b("2")),
+                PutRequest.of(b("m/c"), b("2")), DeleteRangeRequest.of(b("m/b")), PutRequest.of(b("m/d"), b("2"))),
+                List.of())));
+        batch.add(k.apply(DeleteRangeRequest.of(b("m/a"))));
+        batch.add(k.apply(PutRequest.of(b("m/e"), b("3"))));
+        batch.add(k.apply(PutRequest.of(b("m/c"), b("3"))));
+        hub.publish(batch);
+        long end = k.ks.currentRevision();
+        Recorder[] all = {plain, plainToo, noPut, noDelete, prevKv, later};
+        for (int i = 0; i < all.length; i++) {
+            hub.requestProgress(created.get(i).watchId());
+            all[i].until(m -> m.kind() == WatchResponse.Kind.PROGRESS && m.revision() >= end);
+        }
+        List<Event> history = k.ks.history(start, b("m/"), b("m0"), false, 1_000);
+        assertThat(history).hasSize(8);
+        assertThat(describe(plain.events())).isEqualTo(describe(history));
+        assertThat(describe(plainToo.events())).isEqualTo(describe(history));
+        assertThat(describe(noPut.events())).isEqualTo(describe(history.stream()
+                .filter(e -> e.type() == Event.Type.DELETE).toList()));
+        assertThat(describe(noDelete.events())).isEqualTo(describe(history.stream()
+                .filter(e -> e.type() == Event.Type.PUT).toList()));
+        assertThat(prevKv.events()).containsExactlyElementsOf(k.ks.history(start, b("m/"), b("m0"), true, 1_000));
+        assertThat(describe(later.events())).isEqualTo(describe(history.stream()
+                .filter(e -> e.revision() >= start + 3).toList()));
+        for (Recorder r : all) {
+            for (WatchResponse m : r.seen) {
+                if (m.kind() == WatchResponse.Kind.EVENTS) {
+                    // Whole revisions, at most 3 events unless one revision alone has more.
+                    long revisions = m.events().stream().mapToLong(Event::revision).distinct().count();
+                    assertThat(m.events().size() <= 3 || revisions == 1).as("message %s", m).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aListenerStuckInItsCallDoesNotHoldUpOtherWatchesOnTheSameExecutor() throws Exception {
+        start(WatchHubConfig.defaults());
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stuck = new CountDownLatch(1);
+        List<Recorder> others = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Recorder r = new Recorder();
+            others.add(r);
+            hub.watch(WatchRequest.key(b("s")), pool, r);
+        }
+        // Registered last, so it is among the first handed over for a revision, ahead of the others in their batch.
+        Recorder stuckOne = new Recorder() {
+            @Override
+            public void onResponse(WatchResponse r) {
+                super.onResponse(r);
+                stuck.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        hub.watch(WatchRequest.key(b("s")), pool, stuckOne);
+        try {
+            put("s", "1");
+            assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+            put("s", "2");
+            long rev = k.ks.currentRevision();
+            for (Recorder r : others) {
+                r.until(m -> m.kind() == WatchResponse.Kind.EVENTS && m.events().get(m.events().size() - 1)
+                        .revision() == rev);
+                assertThat(r.events()).extracting(e -> e.kv().value().toStringUtf8()).containsExactly("1", "2");
+            }
+            assertThat(release.getCount()).as("still stuck while the others were served").isEqualTo(1);
+        } finally {
+            release.countDown();
+        }
+        stuckOne.until(m -> m.kind() == WatchResponse.Kind.EVENTS && m.events().get(0).kv().value().equals(b("2")));
+        assertThat(stuckOne.events()).extracting(e -> e.kv().value().toStringUtf8()).containsExactly("1", "2");
+    }
+
+    @Test
     void aWatchBelowTheCompactedRevisionIsCancelledWithIt() throws Exception {
         start(WatchHubConfig.defaults());
         for (int i = 0; i < 10; i++) {

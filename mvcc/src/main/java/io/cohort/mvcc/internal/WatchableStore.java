@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +33,26 @@ import org.slf4j.LoggerFactory;
  * listener only delays (and eventually cancels) its own watch. Listeners never run on the apply or dispatcher
  * thread unless the caller's executor runs tasks inline.
  *
- * <p>One lock guards all watch state; the apply thread holds it only to fan events out.
+ * <p>Fan-out cost is per group of watches, not per watch, where it can be: watches of one range and one filter
+ * combination are sent the same immutable event lists (built once per published batch), and the dispatcher hands
+ * the messages of up to {@link DeliveryBatch#MAX_WATCHERS} watches that share an executor to it as one task.
+ *
+ * <p>One lock guards all watch state; the apply thread holds it only to fan events out, the dispatcher to take
+ * messages and note deliveries; listener threads never take it (they report deliveries through a bounded queue).
  */
 public final class WatchableStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchableStore.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How often the dispatcher looks at batches still with executors. */
+    private static final long IN_FLIGHT_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A batch none of whose listeners returned for this long gets an extra runner for its unclaimed watches. */
+    private static final long BATCH_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * Bound on remembered backlog joins. Each pins up to maxBatchEvents events, so this stays small (a thousand
+     * joins could keep a million events alive per member after a burst).
+     */
+    private static final int MAX_JOINS = 64;
 
     private final Keyspace keyspace;
     private final WatchHubConfig config;
@@ -54,14 +69,28 @@ public final class WatchableStore implements AutoCloseable {
     private long publishedRevision;
     private long nextWatchId = 1;
     private boolean closed;
-    private final ArrayList<Watcher> matchScratch = new ArrayList<>();
+    private final ArrayList<WatcherGroup.SameRange> touchedScratch = new ArrayList<>();
+    @SuppressWarnings("unchecked")
+    private final List<Event>[] variantScratch = new List[8];
     private final IdentityHashMap<Event, Event> prevKvCache = new IdentityHashMap<>();
+
+    /** Watches whose in-flight message was delivered; each watch is here at most once, so it never fills. */
+    private final ManyToOneConcurrentArrayQueue<Watcher> deliveredQueue;
+    // Dispatcher thread only.
+    private final ArrayList<DeliveryBatch> inFlightBatches = new ArrayList<>();
+    private final IdentityHashMap<java.util.concurrent.Executor, DeliveryBatch> openBatches = new IdentityHashMap<>();
+    private final ArrayList<DeliveryBatch> toHandOver = new ArrayList<>();
+    /** Recent backlog joins, by their first list, for the other watches that hold the same lists. */
+    private final IdentityHashMap<Object, Join> joins = new IdentityHashMap<>();
+    private long nextProgressNanos;
 
     /** Starts the store and its dispatcher thread named {@code threadName}. */
     public WatchableStore(Keyspace keyspace, WatchHubConfig config, String threadName) {
         this.keyspace = keyspace;
         this.config = config;
         this.publishedRevision = keyspace.currentRevision();
+        this.deliveredQueue = new ManyToOneConcurrentArrayQueue<>(Math.max(2, config.maxWatchers()));
+        this.nextProgressNanos = System.nanoTime() + progressNanos();
         this.dispatcher = new Thread(this::dispatchLoop, threadName);
         this.dispatcher.setDaemon(true);
         this.dispatcher.start();
@@ -120,7 +149,7 @@ public final class WatchableStore implements AutoCloseable {
             if (w == null || w.cancelled) {
                 return false;
             }
-            w.pending.add(nextUnbuffered(w) - 1);
+            w.bufferMark(nextUnbuffered(w) - 1);
             markReady(w);
             return true;
         } finally {
@@ -148,13 +177,24 @@ public final class WatchableStore implements AutoCloseable {
         try {
             assert revision >= publishedRevision : "revisions never go back: " + revision + " < " + publishedRevision;
             if (synced.size() > 0) {
-                for (int i = 0, n = results.size(); i < n; i++) {
-                    List<Event> events = results.get(i).events();
-                    for (int j = 0, m = events.size(); j < m; j++) {
-                        fanOut(events.get(j));
+                try {
+                    for (int i = 0, n = results.size(); i < n; i++) {
+                        List<Event> events = results.get(i).events();
+                        for (int j = 0, m = events.size(); j < m; j++) {
+                            synced.match(events.get(j), touchedScratch);
+                        }
                     }
+                    for (int i = 0, n = touchedScratch.size(); i < n; i++) {
+                        fanOut(touchedScratch.get(i));
+                    }
+                } finally {
+                    // The scratch lists never carry events over to the next batch, even after a failed read.
+                    for (int i = 0, n = touchedScratch.size(); i < n; i++) {
+                        touchedScratch.get(i).matched.clear();
+                    }
+                    touchedScratch.clear();
+                    prevKvCache.clear();
                 }
-                prevKvCache.clear();
             }
             publishedRevision = revision;
         } finally {
@@ -163,33 +203,90 @@ public final class WatchableStore implements AutoCloseable {
         wakeDispatcher();
     }
 
-    private void fanOut(Event e) {
-        matchScratch.clear();
-        synced.matching(e.kv().key(), matchScratch);
-        for (int i = 0, n = matchScratch.size(); i < n; i++) {
-            Watcher w = matchScratch.get(i);
-            if (w.cancelled || e.revision() < w.nextRevision || !w.accepts(e)) {
-                continue;
-            }
-            Event out = e;
-            if (w.prevKv) {
-                out = prevKvCache.get(e);
-                if (out == null) {
-                    out = keyspace.withWatchPrevKv(e);
-                    prevKvCache.put(e, out);
+    /** Buffers {@code g.matched} for each of its watches, in lists of whole revisions shared by the watches. */
+    private void fanOut(WatcherGroup.SameRange g) {
+        List<Event> matched = g.matched;
+        int from = 0;
+        while (from < matched.size()) {
+            int to = chunkEnd(matched, from, matched.size());
+            long firstRevision = matched.get(from).revision();
+            long lastRevision = matched.get(to - 1).revision();
+            java.util.Arrays.fill(variantScratch, null);
+            // Backwards, so that a watch cancelled (and removed from the group) does not shift those still to come.
+            for (int i = g.watchers.size() - 1; i >= 0; i--) {
+                Watcher w = g.watchers.get(i);
+                if (w.cancelled || lastRevision < w.nextRevision) {
+                    continue;
+                }
+                List<Event> events;
+                if (firstRevision >= w.nextRevision) {
+                    events = variantScratch[w.variant];
+                    if (events == null) {
+                        events = filtered(w, matched, from, to, w.prevKv);
+                        variantScratch[w.variant] = events;
+                    }
+                } else {
+                    events = filtered(w, matched, from, to, w.prevKv); // A watch that starts inside this batch: rare.
+                }
+                if (events.isEmpty()) {
+                    continue;
+                }
+                w.bufferEvents(events);
+                if (w.pendingEvents > config.maxPendingEventsPerWatcher()) {
+                    long resume = w.firstPendingRevision(firstRevision);
+                    cancelLocked(w, Kind.CANCELLED_SLOW_CONSUMER, resume, "the watcher fell behind: more than "
+                            + config.maxPendingEventsPerWatcher() + " events (maxPendingEventsPerWatcher) were waiting"
+                            + " for its listener; watch again from revision " + resume);
+                } else {
+                    markReady(w);
                 }
             }
-            w.pending.add(out);
-            w.pendingEvents++;
-            if (w.pendingEvents > config.maxPendingEventsPerWatcher()) {
-                long resume = w.firstPendingRevision(e.revision());
-                cancelLocked(w, Kind.CANCELLED_SLOW_CONSUMER, resume, "the watcher fell behind: more than "
-                        + config.maxPendingEventsPerWatcher() + " events (maxPendingEventsPerWatcher) were waiting for"
-                        + " its listener; watch again from revision " + resume);
-            } else {
-                markReady(w);
-            }
+            from = to;
         }
+    }
+
+    /**
+     * The end (exclusive) of the list of whole revisions that starts at {@code from}: at most maxBatchEvents events
+     * unless one revision alone has more.
+     */
+    private int chunkEnd(List<Event> events, int from, int n) {
+        int to = from + 1;
+        while (to < n && events.get(to).revision() == events.get(to - 1).revision()) {
+            to++;
+        }
+        while (to < n) {
+            int next = to + 1;
+            while (next < n && events.get(next).revision() == events.get(to).revision()) {
+                next++;
+            }
+            if (next - from > config.maxBatchEvents()) {
+                break;
+            }
+            to = next;
+        }
+        return to;
+    }
+
+    /** The events of {@code events[from, to)} that {@code w} takes, with their previous state if {@code addPrevKv}. */
+    private List<Event> filtered(Watcher w, List<Event> events, int from, int to, boolean addPrevKv) {
+        Event[] out = new Event[to - from];
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            Event e = events.get(i);
+            if (e.revision() < w.nextRevision || !w.accepts(e)) {
+                continue;
+            }
+            if (addPrevKv) {
+                Event withPrev = prevKvCache.get(e);
+                if (withPrev == null) {
+                    withPrev = keyspace.withWatchPrevKv(e);
+                    prevKvCache.put(e, withPrev);
+                }
+                e = withPrev;
+            }
+            out[n++] = e;
+        }
+        return n == out.length ? List.of(out) : List.of(java.util.Arrays.copyOf(out, n));
     }
 
     /**
@@ -262,9 +359,8 @@ public final class WatchableStore implements AutoCloseable {
             unsynced.remove(w);
         }
         w.cancelled = true;
-        w.pending.clear();
-        w.pendingEvents = 0;
-        w.pending.add(new WatchResponse(w.id, kind, resumeRevision, List.of(), reason));
+        w.clearPending();
+        w.bufferMark(new WatchResponse(w.id, kind, resumeRevision, List.of(), reason));
         markReady(w);
         LOG.debug("watch {} cancelled ({}): {}", w.id, kind, reason);
     }
@@ -276,48 +372,42 @@ public final class WatchableStore implements AutoCloseable {
         }
     }
 
-    private void wakeDispatcher() {
+    /** Wakes the dispatcher if it is parked. Any thread. */
+    void wakeDispatcher() {
         if (dispatcherIdle) {
             LockSupport.unpark(dispatcher);
+        }
+    }
+
+    // ------------------------------------------------------------------ listener threads
+
+    /** A {@link DeliveryBatch} delivered {@code w}'s in-flight message; the dispatcher takes it from here. */
+    void delivered(Watcher w) {
+        if (!deliveredQueue.offer(w)) {
+            // Cannot happen: a watch is in the queue at most once and there are at most maxWatchers of them.
+            throw new IllegalStateException("the delivered-watch queue is full (" + deliveredQueue.capacity()
+                    + " entries); watch " + w.id + " would stall");
         }
     }
 
     // ------------------------------------------------------------------ dispatcher thread
 
     private void dispatchLoop() {
-        long nextProgressNanos = System.nanoTime() + progressNanos();
-        List<Watcher> batch = new ArrayList<>();
         while (running) {
             try {
-                int work = 0;
-                lock.lock();
-                try {
-                    batch.addAll(ready);
-                    ready.clear();
-                } finally {
-                    lock.unlock();
-                }
-                for (int i = 0; i < batch.size(); i++) {
-                    work += dispatch(batch.get(i));
-                }
-                batch.clear();
-                work += catchUp();
-                long now = System.nanoTime();
-                if (config.progressIntervalMs() > 0 && now - nextProgressNanos >= 0) {
-                    periodicProgress(now);
-                    nextProgressNanos = now + progressNanos();
-                }
-                if (work == 0) {
+                if (doWork() == 0) {
+                    joins.clear(); // Nothing is behind: keep no events alive for joins.
                     dispatcherIdle = true;
                     boolean idle;
                     lock.lock();
                     try {
-                        idle = ready.isEmpty() && !catchUpPossible();
+                        idle = ready.isEmpty() && deliveredQueue.isEmpty() && !catchUpPossible();
                     } finally {
                         lock.unlock();
                     }
                     if (idle && running) {
-                        LockSupport.parkNanos(IDLE_PARK_NANOS);
+                        // Batches with executors are looked at often, to help a stalled one along.
+                        LockSupport.parkNanos(inFlightBatches.isEmpty() ? IDLE_PARK_NANOS : IN_FLIGHT_PARK_NANOS);
                     }
                     dispatcherIdle = false;
                 }
@@ -328,93 +418,195 @@ public final class WatchableStore implements AutoCloseable {
         }
     }
 
+    /**
+     * One round of the dispatcher: notes deliveries, hands ready messages to executors, helps stalled batches, takes
+     * one catch-up step per lagging watch, sends due progress notifications. Returns how much it did (0: idle).
+     */
+    private int doWork() {
+        int work = 0;
+        lock.lock();
+        try {
+            work += noteDeliveries();
+            work += takeMessages();
+        } finally {
+            lock.unlock();
+        }
+        long now = System.nanoTime();
+        for (int i = 0, n = toHandOver.size(); i < n; i++) {
+            handOver(toHandOver.get(i));
+        }
+        toHandOver.clear();
+        work += helpStalledBatches(now);
+        work += catchUp();
+        if (config.progressIntervalMs() > 0 && now - nextProgressNanos >= 0) {
+            periodicProgress(now);
+            nextProgressNanos = now + progressNanos();
+        }
+        return work;
+    }
+
     private long progressNanos() {
         return TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.progressIntervalMs()));
     }
 
-    /** Hands {@code w}'s next message to its executor if none is in flight; returns 1 if it did. */
-    private int dispatch(Watcher w) {
-        WatchResponse message;
-        lock.lock();
-        try {
-            w.queued = false;
-            if (w.inFlight || w.pending.isEmpty()) {
-                return 0;
+    /** Locked: frees the watches whose message was delivered; a delivered cancellation ends the watch. */
+    private int noteDeliveries() {
+        int n = 0;
+        Watcher w;
+        while ((w = deliveredQueue.poll()) != null) {
+            n++;
+            assert w.inFlight : "watch " + w.id + " had nothing in flight";
+            boolean ended = w.inFlightMessage != null && w.inFlightMessage.cancelled();
+            w.inFlight = false;
+            w.inFlightEvents = null;
+            w.inFlightMessage = null;
+            if (ended) {
+                watchers.remove(w.id);
+            } else if (w.hasPending()) {
+                markReady(w);
             }
-            message = nextMessage(w);
-            w.inFlight = true;
-            w.lastSentNanos = System.nanoTime();
-        } finally {
-            lock.unlock();
         }
+        return n;
+    }
+
+    /** Locked: takes the next message of each ready watch into per-executor batches, ready to hand over. */
+    private int takeMessages() {
+        int n = 0;
+        long now = System.nanoTime();
+        Watcher w;
+        while ((w = ready.poll()) != null) {
+            w.queued = false;
+            if (w.inFlight || !w.hasPending()) {
+                continue;
+            }
+            takeNextMessage(w);
+            w.inFlight = true;
+            w.lastSentNanos = now;
+            DeliveryBatch batch = openBatches.get(w.executor);
+            if (batch == null) {
+                batch = new DeliveryBatch(this, w.executor);
+                openBatches.put(w.executor, batch);
+            }
+            batch.add(w);
+            if (batch.isFull()) {
+                toHandOver.add(batch);
+                openBatches.remove(w.executor);
+            }
+            n++;
+        }
+        toHandOver.addAll(openBatches.values());
+        openBatches.clear();
+        if (joins.size() > MAX_JOINS) {
+            joins.clear();
+        }
+        return n;
+    }
+
+    private void handOver(DeliveryBatch batch) {
         try {
-            w.executor.execute(() -> deliver(w, message));
+            batch.executor.execute(batch);
+            inFlightBatches.add(batch);
         } catch (RejectedExecutionException e) {
             lock.lock();
             try {
-                long resume = message.kind() == Kind.EVENTS ? message.events().get(0).revision()
-                        : w.firstPendingRevision(nextUnbuffered(w));
-                LOG.error("watch {}: its executor refused a message, so the watch ends without a cancellation "
-                        + "message; watch again from revision {}", w.id, resume, e);
-                if (w.synced) {
-                    synced.remove(w);
-                } else {
-                    unsynced.remove(w);
+                for (int i = 0; i < batch.size(); i++) {
+                    refused(batch.watcher(i), e);
                 }
-                w.cancelled = true;
-                w.inFlight = false;
-                w.pending.clear();
-                w.pendingEvents = 0;
-                watchers.remove(w.id);
             } finally {
                 lock.unlock();
             }
         }
-        return 1;
     }
 
-    /** Takes the next message off {@code w}'s buffer: whole revisions of events, a progress mark or the end. */
-    private WatchResponse nextMessage(Watcher w) {
-        Object head = w.pending.peek();
+    /** Locked: the executor refused {@code w}'s message, so the watch ends without a cancellation message. */
+    private void refused(Watcher w, RejectedExecutionException e) {
+        long resume = w.inFlightEvents != null ? w.inFlightEvents.get(0).revision()
+                : w.firstPendingRevision(nextUnbuffered(w));
+        LOG.error("watch {}: its executor refused a message, so the watch ends without a cancellation "
+                + "message; watch again from revision {}", w.id, resume, e);
+        if (w.synced) {
+            synced.remove(w);
+        } else {
+            unsynced.remove(w);
+        }
+        w.cancelled = true;
+        w.inFlight = false;
+        w.inFlightEvents = null;
+        w.inFlightMessage = null;
+        w.clearPending();
+        watchers.remove(w.id);
+    }
+
+    /** Forgets finished batches; gives one whose listeners stopped returning an extra runner. */
+    private int helpStalledBatches(long now) {
+        int helped = 0;
+        for (int i = inFlightBatches.size() - 1; i >= 0; i--) {
+            DeliveryBatch b = inFlightBatches.get(i);
+            if (b.isDone()) {
+                int last = inFlightBatches.size() - 1;
+                inFlightBatches.set(i, inFlightBatches.get(last));
+                inFlightBatches.remove(last);
+            } else if (b.needsExtraRunner(now, BATCH_STALL_NANOS)) {
+                try {
+                    b.executor.execute(b);
+                    helped++;
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("an executor refused an extra runner for a stalled watch batch", e);
+                }
+            }
+        }
+        return helped;
+    }
+
+    /** Event lists ({@code chunks}, in order) joined into one message's {@code events}. */
+    private record Join(Object[] chunks, List<Event> events) {
+    }
+
+    /**
+     * Takes the next message off {@code w}'s buffer into its in-flight fields: whole revisions of events (no
+     * wrapper), a progress mark or the end.
+     */
+    private void takeNextMessage(Watcher w) {
+        Object head = w.peekPending();
         if (head instanceof WatchResponse end) {
-            w.pending.poll();
-            return end;
+            w.pollPending();
+            w.inFlightMessage = end;
+            return;
         }
         if (head instanceof Long progress) {
-            w.pending.poll();
-            return new WatchResponse(w.id, Kind.PROGRESS, progress, List.of(), "");
+            w.pollPending();
+            w.inFlightMessage = new WatchResponse(w.id, Kind.PROGRESS, progress, List.of(), "");
+            return;
         }
-        List<Event> events = new ArrayList<>();
-        long lastRevision = -1;
-        while (w.pending.peek() instanceof Event e
-                && (events.size() < config.maxBatchEvents() || e.revision() == lastRevision)) {
-            w.pending.poll();
-            events.add(e);
-            lastRevision = e.revision();
-        }
-        w.pendingEvents -= events.size();
-        return new WatchResponse(w.id, Kind.EVENTS, Math.max(publishedRevision, lastRevision), events, "");
-    }
-
-    private void deliver(Watcher w, WatchResponse message) {
-        try {
-            w.listener.onResponse(message);
-        } catch (Throwable t) {
-            LOG.warn("watch {}: the listener threw; the watch continues", w.id, t);
-        } finally {
-            lock.lock();
-            try {
-                w.inFlight = false;
-                if (message.cancelled()) {
-                    watchers.remove(w.id);
-                } else if (!w.pending.isEmpty()) {
-                    markReady(w);
+        @SuppressWarnings("unchecked")
+        List<Event> events = (List<Event>) w.pollPending();
+        if (w.peekPending() instanceof List<?> more && events.size() + more.size() <= config.maxBatchEvents()) {
+            // A backlog: join whole revisions up to the batch bound into one message. Watches of one range that are
+            // equally behind hold the same lists, so one join serves them all.
+            Join join = joins.get(events);
+            if (join != null && w.pendingStartsWith(join.chunks, 1)) {
+                for (int k = 1; k < join.chunks.length; k++) {
+                    w.pollPending();
                 }
-            } finally {
-                lock.unlock();
+                events = join.events;
+            } else {
+                ArrayList<Object> chunks = new ArrayList<>();
+                chunks.add(events);
+                ArrayList<Event> joined = new ArrayList<>(events);
+                while (w.peekPending() instanceof List<?> next
+                        && joined.size() + next.size() <= config.maxBatchEvents()) {
+                    @SuppressWarnings("unchecked")
+                    List<Event> nextEvents = (List<Event>) w.pollPending();
+                    chunks.add(nextEvents);
+                    joined.addAll(nextEvents);
+                }
+                Object first = events;
+                events = List.copyOf(joined);
+                joins.put(first, new Join(chunks.toArray(), events));
             }
-            wakeDispatcher();
         }
+        w.inFlightEvents = events;
+        w.inFlightRevision = Math.max(publishedRevision, events.get(events.size() - 1).revision());
     }
 
     private boolean catchUpPossible() {
@@ -498,20 +690,22 @@ public final class WatchableStore implements AutoCloseable {
             if (w.cancelled || w.synced || w.nextRevision != from) {
                 return;
             }
-            for (int i = 0; i < kept; i++) {
-                Event e = events.get(i);
-                if (w.accepts(e)) {
-                    w.pending.add(e);
-                    w.pendingEvents++;
+            for (int i = 0; i < kept; ) {
+                int to = chunkEnd(events, i, kept);
+                List<Event> chunk = filtered(w, events, i, to, false); // History reads add prev kv themselves.
+                if (!chunk.isEmpty()) {
+                    w.bufferEvents(chunk);
                 }
+                i = to;
             }
+            prevKvCache.clear();
             w.nextRevision = next;
             if (next > publishedRevision) {
                 unsynced.remove(w);
                 w.synced = true;
                 synced.add(w);
             }
-            if (!w.pending.isEmpty()) {
+            if (w.hasPending()) {
                 markReady(w);
             }
         } finally {
@@ -524,9 +718,9 @@ public final class WatchableStore implements AutoCloseable {
         lock.lock();
         try {
             for (Watcher w : watchers.values()) {
-                if (w.progressNotify && w.synced && !w.cancelled && !w.inFlight && w.pending.isEmpty()
+                if (w.progressNotify && w.synced && !w.cancelled && !w.inFlight && !w.hasPending()
                         && now - w.lastSentNanos >= interval) {
-                    w.pending.add(nextUnbuffered(w) - 1);
+                    w.bufferMark(nextUnbuffered(w) - 1);
                     markReady(w);
                 }
             }

@@ -6,10 +6,19 @@ import io.cohort.mvcc.WatchListener;
 import io.cohort.mvcc.WatchRequest;
 import io.cohort.mvcc.WatchResponse;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.Executor;
 
-/** One watch's state; every field is guarded by the {@link WatchableStore}'s lock. */
+/**
+ * One watch's state. Every mutable field is guarded by the {@link WatchableStore}'s lock, except that a
+ * {@link DeliveryBatch} reads the in-flight message ({@link #inFlightEvents} and {@link #inFlightRevision}, or
+ * {@link #inFlightMessage}) while the dispatcher leaves it alone (from the hand-off to the executor until the
+ * delivery is reported back).
+ */
 final class Watcher {
+    /** A buffer that grew past this many entries is dropped once empty, so one burst does not pin memory forever. */
+    private static final int SHRINK_ABOVE_ENTRIES = 64;
+
     final long id;
     final Bytes key;
     final Bytes rangeEnd;
@@ -17,6 +26,8 @@ final class Watcher {
     final boolean noPut;
     final boolean noDelete;
     final boolean progressNotify;
+    /** Index of this watch's filter combination: watches of one range with one variant get the same event lists. */
+    final int variant;
     final Executor executor;
     final WatchListener listener;
 
@@ -24,11 +35,22 @@ final class Watcher {
     long nextRevision;
     /** In the synced group: gets live events as they are published. Else it catches up from history. */
     boolean synced;
-    /** Events ({@link Event}), progress marks ({@link Long}) and the final cancellation ({@link WatchResponse}). */
-    final ArrayDeque<Object> pending = new ArrayDeque<>();
+    /**
+     * Immutable lists of events (whole revisions, in order, often shared with other watches), progress marks
+     * ({@link Long}) and the final cancellation ({@link WatchResponse}).
+     */
+    private ArrayDeque<Object> pending = new ArrayDeque<>();
+    private int pendingEntriesHighWater;
+    /** Events in {@link #pending}. */
     int pendingEvents;
     /** A message is with the listener's executor; the next waits for it. */
     boolean inFlight;
+    /** The events with the executor while {@link #inFlight}, else null: events need no {@link WatchResponse}. */
+    List<Event> inFlightEvents;
+    /** The revision of the events message in flight. */
+    long inFlightRevision;
+    /** The progress mark or cancellation with the executor while {@link #inFlight}, else null. */
+    WatchResponse inFlightMessage;
     /** In the dispatcher's ready queue. */
     boolean queued;
     /** A cancellation is queued: nothing more is buffered. */
@@ -44,6 +66,7 @@ final class Watcher {
         this.noPut = r.noPut();
         this.noDelete = r.noDelete();
         this.progressNotify = r.progressNotify();
+        this.variant = (prevKv ? 4 : 0) | (noPut ? 2 : 0) | (noDelete ? 1 : 0);
         this.executor = executor;
         this.listener = listener;
     }
@@ -57,13 +80,81 @@ final class Watcher {
         return e.type() == Event.Type.PUT ? !noPut : !noDelete;
     }
 
+    /** Buffers {@code events}: an immutable list of whole revisions above everything buffered so far. */
+    void bufferEvents(List<Event> events) {
+        assert !events.isEmpty() && events.get(0).revision() >= nextRevisionFloor() : "events go forward";
+        addPending(events);
+        pendingEvents += events.size();
+    }
+
+    /** Buffers a progress mark or the final cancellation. */
+    void bufferMark(Object mark) {
+        assert mark instanceof Long || mark instanceof WatchResponse : mark;
+        addPending(mark);
+    }
+
+    private void addPending(Object o) {
+        pending.add(o);
+        if (pending.size() > pendingEntriesHighWater) {
+            pendingEntriesHighWater = pending.size();
+        }
+    }
+
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    Object peekPending() {
+        return pending.peek();
+    }
+
+    Object pollPending() {
+        Object o = pending.poll();
+        if (o instanceof List<?> events) {
+            pendingEvents -= events.size();
+        }
+        if (pending.isEmpty() && pendingEntriesHighWater > SHRINK_ABOVE_ENTRIES) {
+            pending = new ArrayDeque<>();
+            pendingEntriesHighWater = 0;
+        }
+        return o;
+    }
+
+    /** True if the buffer starts with {@code entries[from..]}, the same objects in the same order. */
+    boolean pendingStartsWith(Object[] entries, int from) {
+        if (pending.size() < entries.length - from) {
+            return false;
+        }
+        java.util.Iterator<Object> it = pending.iterator();
+        for (int i = from; i < entries.length; i++) {
+            if (it.next() != entries[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void clearPending() {
+        pending.clear();
+        pendingEvents = 0;
+    }
+
     /** The revision of the oldest buffered event, or {@code fallback} if none is buffered. */
     long firstPendingRevision(long fallback) {
         for (Object o : pending) {
-            if (o instanceof Event e) {
-                return e.revision();
+            if (o instanceof List<?> events) {
+                return ((Event) events.get(0)).revision();
             }
         }
         return fallback;
+    }
+
+    private long nextRevisionFloor() {
+        for (java.util.Iterator<Object> it = pending.descendingIterator(); it.hasNext(); ) {
+            if (it.next() instanceof List<?> events) {
+                return ((Event) events.get(events.size() - 1)).revision() + 1;
+            }
+        }
+        return Long.MIN_VALUE;
     }
 }

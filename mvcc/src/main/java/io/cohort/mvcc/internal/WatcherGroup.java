@@ -1,56 +1,73 @@
 package io.cohort.mvcc.internal;
 
 import io.cohort.mvcc.Bytes;
+import io.cohort.mvcc.Event;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The synced watches, indexed for matching a changed key: single-key watches by key, range watches grouped by their
- * exact range so that many watches of one prefix cost one range check per event.
+ * The synced watches, indexed for matching a changed key: watches of one key, or of one exact range, form one
+ * {@link SameRange}, so that many watches of one prefix cost one range check per event and share the lists of events
+ * they are sent.
  */
 final class WatcherGroup {
-    private final Map<Bytes, List<Watcher>> byKey = new HashMap<>();
-    private final Map<Range, List<Watcher>> byRange = new HashMap<>();
-    /** The distinct ranges, for iteration without allocation. */
-    private final ArrayList<Range> ranges = new ArrayList<>();
-    private int size;
+    /** Watches of one key or one range: a changed key matches all of them or none of them. */
+    static final class SameRange {
+        final Bytes key;
+        final Bytes end;
+        final ArrayList<Watcher> watchers = new ArrayList<>();
+        /** Publication scratch: the batch's events in this range, in order. */
+        final ArrayList<Event> matched = new ArrayList<>();
+
+        SameRange(Bytes key, Bytes end) {
+            this.key = key;
+            this.end = end;
+        }
+    }
 
     private record Range(Bytes key, Bytes end) {
     }
 
+    private final Map<Bytes, SameRange> byKey = new HashMap<>();
+    private final Map<Range, SameRange> byRange = new HashMap<>();
+    /** The distinct ranges, for iteration without allocation. */
+    private final ArrayList<SameRange> ranges = new ArrayList<>();
+    private int size;
+
     void add(Watcher w) {
+        SameRange g;
         if (w.isSingleKey()) {
-            byKey.computeIfAbsent(w.key, k -> new ArrayList<>()).add(w);
+            g = byKey.computeIfAbsent(w.key, k -> new SameRange(k, Bytes.EMPTY));
         } else {
             Range r = new Range(w.key, w.rangeEnd);
-            List<Watcher> list = byRange.get(r);
-            if (list == null) {
-                list = new ArrayList<>();
-                byRange.put(r, list);
-                ranges.add(r);
+            g = byRange.get(r);
+            if (g == null) {
+                g = new SameRange(w.key, w.rangeEnd);
+                byRange.put(r, g);
+                ranges.add(g);
             }
-            list.add(w);
         }
+        g.watchers.add(w);
         size++;
     }
 
     boolean remove(Watcher w) {
         boolean removed;
         if (w.isSingleKey()) {
-            List<Watcher> list = byKey.get(w.key);
-            removed = list != null && list.remove(w);
-            if (list != null && list.isEmpty()) {
+            SameRange g = byKey.get(w.key);
+            removed = g != null && g.watchers.remove(w);
+            if (g != null && g.watchers.isEmpty()) {
                 byKey.remove(w.key);
             }
         } else {
             Range r = new Range(w.key, w.rangeEnd);
-            List<Watcher> list = byRange.get(r);
-            removed = list != null && list.remove(w);
-            if (list != null && list.isEmpty()) {
+            SameRange g = byRange.get(r);
+            removed = g != null && g.watchers.remove(w);
+            if (g != null && g.watchers.isEmpty()) {
                 byRange.remove(r);
-                ranges.remove(r);
+                ranges.remove(g);
             }
         }
         if (removed) {
@@ -63,25 +80,36 @@ final class WatcherGroup {
         return size;
     }
 
-    /** Adds every watch whose key or range holds {@code key} to {@code out}. */
-    void matching(Bytes key, List<Watcher> out) {
-        List<Watcher> exact = byKey.get(key);
+    /**
+     * Appends {@code e} to the {@link SameRange#matched} list of every group whose key or range holds its key; a
+     * group whose list was empty is added to {@code touched}.
+     */
+    void match(Event e, List<SameRange> touched) {
+        Bytes key = e.kv().key();
+        SameRange exact = byKey.get(key);
         if (exact != null) {
-            out.addAll(exact);
+            addMatch(exact, e, touched);
         }
         for (int i = 0, n = ranges.size(); i < n; i++) {
-            Range r = ranges.get(i);
-            if (History.inRange(r.key, r.end, key)) {
-                out.addAll(byRange.get(r));
+            SameRange g = ranges.get(i);
+            if (History.inRange(g.key, g.end, key)) {
+                addMatch(g, e, touched);
             }
         }
+    }
+
+    private static void addMatch(SameRange g, Event e, List<SameRange> touched) {
+        if (g.matched.isEmpty()) {
+            touched.add(g);
+        }
+        g.matched.add(e);
     }
 
     /** Every watch in the group. */
     List<Watcher> all() {
         List<Watcher> out = new ArrayList<>(size);
-        byKey.values().forEach(out::addAll);
-        byRange.values().forEach(out::addAll);
+        byKey.values().forEach(g -> out.addAll(g.watchers));
+        byRange.values().forEach(g -> out.addAll(g.watchers));
         return out;
     }
 

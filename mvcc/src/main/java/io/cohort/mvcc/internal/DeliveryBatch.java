@@ -1,0 +1,109 @@
+package io.cohort.mvcc.internal;
+
+import io.cohort.mvcc.Event;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The next message of up to {@link #MAX_WATCHERS} watches that share an executor, handed to it as one task: with
+ * 10,000 watches on one pool a revision costs some 160 tasks, not 10,000. Each watch has at most one message in
+ * flight, so its messages stay in order.
+ *
+ * <p>Runners claim the watches one at a time, so a listener that blocks holds up only the watches not yet claimed
+ * in its batch, and only until the dispatcher sees the batch make no progress and hands the same batch to the
+ * executor once more: the extra runner claims the rest.
+ */
+final class DeliveryBatch implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
+    /** Watches per task: small enough that a pool's threads share a revision's deliveries. */
+    static final int MAX_WATCHERS = 64;
+
+    final Executor executor;
+    private final WatchableStore store;
+    private final Watcher[] watchers = new Watcher[MAX_WATCHERS];
+    /** Written by the dispatcher before the hand-off only. */
+    private int size;
+    private final AtomicInteger nextToClaim = new AtomicInteger();
+    private final AtomicInteger done = new AtomicInteger();
+    // The dispatcher's progress tracking.
+    private int claimedAtLastCheck;
+    private long lastProgressNanos;
+    private int extraRunners;
+
+    DeliveryBatch(WatchableStore store, Executor executor) {
+        this.store = store;
+        this.executor = executor;
+    }
+
+    boolean isFull() {
+        return size == MAX_WATCHERS;
+    }
+
+    int size() {
+        return size;
+    }
+
+    Watcher watcher(int i) {
+        return watchers[i];
+    }
+
+    void add(Watcher w) {
+        assert size < MAX_WATCHERS && w.inFlight && (w.inFlightEvents == null) != (w.inFlightMessage == null)
+                : "one in-flight message per slot";
+        watchers[size++] = w;
+    }
+
+    /** True once every listener of the batch has returned. */
+    boolean isDone() {
+        return done.get() == size;
+    }
+
+    /**
+     * The dispatcher's check, given the time: true if a runner started, some watches are unclaimed and none was
+     * claimed for {@code stallNanos} (a listener is stuck), and fewer than {@link #MAX_WATCHERS} extra runners were asked for; it then counts one more.
+     */
+    boolean needsExtraRunner(long nowNanos, long stallNanos) {
+        int claimed = Math.min(nextToClaim.get(), size);
+        if (claimed != claimedAtLastCheck || lastProgressNanos == 0) {
+            claimedAtLastCheck = claimed;
+            lastProgressNanos = nowNanos;
+            return false;
+        }
+        // Not started (claimed == 0): the executor is busy elsewhere and an extra runner would only queue behind.
+        if (claimed == 0 || claimed >= size || nowNanos - lastProgressNanos < stallNanos
+                || extraRunners >= MAX_WATCHERS) {
+            return false;
+        }
+        extraRunners++;
+        lastProgressNanos = nowNanos;
+        return true;
+    }
+
+    @Override
+    public void run() {
+        int delivered = 0;
+        for (int i; (i = nextToClaim.getAndIncrement()) < size; ) {
+            Watcher w = watchers[i];
+            List<Event> events = w.inFlightEvents;
+            try {
+                if (events != null) {
+                    w.listener.onEvents(w.id, events, w.inFlightRevision);
+                } else {
+                    w.listener.onResponse(w.inFlightMessage);
+                }
+            } catch (Throwable t) {
+                LOG.warn("watch {}: the listener threw; the watch continues", w.id, t);
+            } finally {
+                store.delivered(w);
+                done.incrementAndGet();
+                delivered++;
+            }
+        }
+        if (delivered > 0) {
+            store.wakeDispatcher();
+        }
+    }
+}
