@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * thread unless the caller's executor runs tasks inline.
  *
  * <p>One lock guards all watch state; the apply thread holds it only to fan events out.
+ *
+ * <p>Driven mode (for deterministic simulation): no dispatcher thread; the owner calls {@link #doWork()} and supplies
+ * the clock, so with an inline executor every message is delivered on the owner's thread at a time it chooses.
  */
 public final class WatchableStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchableStore.class);
@@ -42,7 +46,10 @@ public final class WatchableStore implements AutoCloseable {
     private final Keyspace keyspace;
     private final WatchHubConfig config;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Thread dispatcher;
+    private final Thread dispatcher; // null in driven mode
+    private final LongSupplier nanoClock;
+    private long nextProgressNanos; // dispatcher (or driving) thread only
+    private final List<Watcher> batch = new ArrayList<>(); // dispatcher (or driving) thread only
     private volatile boolean running = true;
     private volatile boolean dispatcherIdle;
 
@@ -59,12 +66,27 @@ public final class WatchableStore implements AutoCloseable {
 
     /** Starts the store and its dispatcher thread named {@code threadName}. */
     public WatchableStore(Keyspace keyspace, WatchHubConfig config, String threadName) {
+        this(keyspace, config, System::nanoTime, threadName);
+    }
+
+    /** Starts the store in driven mode: no thread; the owner calls {@link #doWork()}, time comes from {@code nanoClock}. */
+    public WatchableStore(Keyspace keyspace, WatchHubConfig config, LongSupplier nanoClock) {
+        this(keyspace, config, nanoClock, null);
+    }
+
+    private WatchableStore(Keyspace keyspace, WatchHubConfig config, LongSupplier nanoClock, String threadName) {
         this.keyspace = keyspace;
         this.config = config;
+        this.nanoClock = nanoClock;
         this.publishedRevision = keyspace.currentRevision();
-        this.dispatcher = new Thread(this::dispatchLoop, threadName);
-        this.dispatcher.setDaemon(true);
-        this.dispatcher.start();
+        this.nextProgressNanos = nanoClock.getAsLong() + progressNanos();
+        if (threadName == null) {
+            this.dispatcher = null;
+        } else {
+            this.dispatcher = new Thread(this::dispatchLoop, threadName);
+            this.dispatcher.setDaemon(true);
+            this.dispatcher.start();
+        }
     }
 
     /** Creates a watch; see {@link io.cohort.mvcc.WatchHub#watch}. */
@@ -79,7 +101,7 @@ public final class WatchableStore implements AutoCloseable {
                         + "(maxWatchers) is " + config.maxWatchers());
             }
             Watcher w = new Watcher(nextWatchId++, r, executor, listener);
-            w.lastSentNanos = System.nanoTime();
+            w.lastSentNanos = nanoClock.getAsLong();
             watchers.put(w.id, w);
             long start = r.startRevision() <= 0 ? publishedRevision + 1 : r.startRevision();
             w.nextRevision = start;
@@ -230,6 +252,13 @@ public final class WatchableStore implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (dispatcher == null) {
+            // Driven mode: deliver the cancellations now (a listener still busy elsewhere is left, bounded).
+            while (size() > 0 && doWork() > 0) {
+                // each round hands over at least one message
+            }
+            return;
+        }
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
         while (size() > 0 && System.nanoTime() - deadline < 0 && dispatcher.isAlive()) {
             wakeDispatcher();
@@ -277,7 +306,7 @@ public final class WatchableStore implements AutoCloseable {
     }
 
     private void wakeDispatcher() {
-        if (dispatcherIdle) {
+        if (dispatcherIdle && dispatcher != null) {
             LockSupport.unpark(dispatcher);
         }
     }
@@ -285,29 +314,9 @@ public final class WatchableStore implements AutoCloseable {
     // ------------------------------------------------------------------ dispatcher thread
 
     private void dispatchLoop() {
-        long nextProgressNanos = System.nanoTime() + progressNanos();
-        List<Watcher> batch = new ArrayList<>();
         while (running) {
             try {
-                int work = 0;
-                lock.lock();
-                try {
-                    batch.addAll(ready);
-                    ready.clear();
-                } finally {
-                    lock.unlock();
-                }
-                for (int i = 0; i < batch.size(); i++) {
-                    work += dispatch(batch.get(i));
-                }
-                batch.clear();
-                work += catchUp();
-                long now = System.nanoTime();
-                if (config.progressIntervalMs() > 0 && now - nextProgressNanos >= 0) {
-                    periodicProgress(now);
-                    nextProgressNanos = now + progressNanos();
-                }
-                if (work == 0) {
+                if (doWork() == 0) {
                     dispatcherIdle = true;
                     boolean idle;
                     lock.lock();
@@ -328,6 +337,33 @@ public final class WatchableStore implements AutoCloseable {
         }
     }
 
+    /**
+     * One round of the dispatcher: hands each ready watch's next message to its executor, takes one catch-up step for
+     * each unsynced watch with room, and queues due progress notifications. Returns how much it did (0: nothing to
+     * do). The dispatcher thread calls it in a loop; in driven mode the owner calls it (one thread at a time).
+     */
+    public int doWork() {
+        int work = 0;
+        lock.lock();
+        try {
+            batch.addAll(ready);
+            ready.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            work += dispatch(batch.get(i));
+        }
+        batch.clear();
+        work += catchUp();
+        long now = nanoClock.getAsLong();
+        if (config.progressIntervalMs() > 0 && now - nextProgressNanos >= 0) {
+            work += periodicProgress(now);
+            nextProgressNanos = now + progressNanos();
+        }
+        return work;
+    }
+
     private long progressNanos() {
         return TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.progressIntervalMs()));
     }
@@ -343,7 +379,7 @@ public final class WatchableStore implements AutoCloseable {
             }
             message = nextMessage(w);
             w.inFlight = true;
-            w.lastSentNanos = System.nanoTime();
+            w.lastSentNanos = nanoClock.getAsLong();
         } finally {
             lock.unlock();
         }
@@ -519,8 +555,9 @@ public final class WatchableStore implements AutoCloseable {
         }
     }
 
-    private void periodicProgress(long now) {
+    private int periodicProgress(long now) {
         long interval = progressNanos();
+        int queued = 0;
         lock.lock();
         try {
             for (Watcher w : watchers.values()) {
@@ -528,10 +565,12 @@ public final class WatchableStore implements AutoCloseable {
                         && now - w.lastSentNanos >= interval) {
                     w.pending.add(nextUnbuffered(w) - 1);
                     markReady(w);
+                    queued++;
                 }
             }
         } finally {
             lock.unlock();
         }
+        return queued;
     }
 }
