@@ -4,6 +4,7 @@ import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.WatchHub;
 import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Snapshot;
@@ -42,6 +43,7 @@ final class KeyspaceReplica implements Replica {
     private final int epoch;
     private final Path dir;
     private final Keyspace keyspace;
+    private final WatchHub hub;
     private long applied;
     private final boolean plantedDurabilityBug;
     private boolean open = true;
@@ -67,6 +69,47 @@ final class KeyspaceReplica implements Replica {
             }
         }
         this.applied = Math.max(keyspace.appliedIndex(), snapIndex);
+        // Watches in simulated time: no dispatcher thread; the node's pump below delivers, listeners run inline.
+        this.hub = WatchHub.startDriven(keyspace, sim.watchHubConfig(), sim::nowNanos);
+        sim.later(1 + sim.extraRnd().nextInt(10), this::pump);
+    }
+
+    /** The node's watch dispatcher: a few rounds now and then, so buffers fill, catch-ups interleave with applies. */
+    private void pump() {
+        if (!open) {
+            return;
+        }
+        for (int rounds = 1 + sim.extraRnd().nextInt(3); rounds > 0 && hub.doWork() > 0; rounds--) {
+            // one dispatcher round each
+        }
+        sim.rethrowListenerFailure();
+        sim.later(1 + sim.extraRnd().nextInt(10), this::pump);
+    }
+
+    /** Runs the node's watch dispatcher until it has nothing left to do. */
+    void drainHub() {
+        for (int rounds = 0; hub.doWork() > 0; rounds++) {
+            if (rounds > 100_000) {
+                throw new AssertionError("node " + nodeId + ": the watch hub still had work after 100,000 rounds");
+            }
+        }
+        sim.rethrowListenerFailure();
+    }
+
+    /** The node's watch hub (driven by the simulation). */
+    WatchHub hub() {
+        if (!open) {
+            throw new IllegalStateException("node " + nodeId + " crashed: its watch hub is gone");
+        }
+        return hub;
+    }
+
+    long nodeId() {
+        return nodeId;
+    }
+
+    boolean isOpen() {
+        return open;
     }
 
     Keyspace keyspace() {
@@ -120,6 +163,9 @@ final class KeyspaceReplica implements Replica {
                     + (result.response() == null ? 0 : result.response().hashCode()));
             sim.onCommandApplied(this, nodeId, opIds[i], result);
         }
+        if (!results.isEmpty()) {
+            hub.publish(results); // after the history recorded them: every delivered event is checkable
+        }
         applied = entries.get(entries.size() - 1).index();
         sim.onApplied(nodeId, applied);
         return digests;
@@ -155,6 +201,7 @@ final class KeyspaceReplica implements Replica {
     @Override
     public void restore(Snapshot snapshot) {
         restoreKeyspace(snapshot);
+        hub.restored();
         applied = snapshot.meta().index();
         sim.onApplied(nodeId, applied);
     }
@@ -193,7 +240,11 @@ final class KeyspaceReplica implements Replica {
 
     @Override
     public void crash(boolean machineCrash) {
-        close();
+        // The process is gone: its watch hub with it, no last message to anyone (clients see the connection drop).
+        if (open) {
+            open = false;
+            keyspace.close();
+        }
         sim.onCrash(nodeId);
         if (!machineCrash) {
             return; // the page cache keeps every committed LMDB transaction
@@ -220,6 +271,7 @@ final class KeyspaceReplica implements Replica {
     void close() {
         if (open) {
             open = false;
+            hub.close(); // every open watch gets its CANCELLED_CLOSED, checked (the simulation rethrows at its close)
             keyspace.close();
         }
     }

@@ -27,6 +27,7 @@ import io.cohort.mvcc.Response;
 import io.cohort.mvcc.RevisionException;
 import io.cohort.mvcc.TxnRequest;
 import io.cohort.mvcc.TxnResponse;
+import io.cohort.mvcc.WatchHubConfig;
 import io.cohort.mvcc.WriteRequest;
 import io.cohort.raft.Membership;
 import io.cohort.raft.Message;
@@ -48,6 +49,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -95,6 +97,14 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final Map<String, Long> sessionRevision = new HashMap<>();
     private final Map<String, String> lastSeen = new HashMap<>();
 
+    /** Randomness of the watch, lease and recipe workloads: a stream of its own. */
+    private final SplittableRandom extraRnd;
+    private final WriteHistory writeHistory = new WriteHistory();
+    private final WatchHubConfig watchHubConfig;
+    private final WatchClients watchClients;
+    private final Map<Long, Long> compactionRevisionOf = new HashMap<>();
+
+    private AssertionError listenerFailure;
     private String closedSummary;
     private final Set<Long> compactionOps = new HashSet<>();
     private long latestRevision;
@@ -159,6 +169,108 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         this.opTimeoutUnits = 200 + rnd.nextInt(400);
         this.clientBusy = new boolean[clientCount];
         this.clientSeq = new int[clientCount];
+        this.extraRnd = new SplittableRandom(seed * 0xD1B54A32D192ED03L + 0x5EEDL);
+        // Small bounds now and then, so revisions are batched whole, catch-ups take many steps, slow consumers are
+        // cancelled; progress every 0.5-5 s of simulated time (a unit is 10 ms) or never.
+        WatchHubConfig hubConfig = WatchHubConfig.defaults();
+        if (extraRnd.nextBoolean()) {
+            hubConfig = new WatchHubConfig(1000, 3 + extraRnd.nextInt(40), 1 + extraRnd.nextInt(4),
+                    1 + extraRnd.nextInt(6), extraRnd.nextInt(3) == 0 ? 0 : 500 + extraRnd.nextInt(4500));
+        } else {
+            hubConfig = hubConfig.withProgressIntervalMs(500 + extraRnd.nextInt(4500));
+        }
+        this.watchHubConfig = hubConfig;
+        this.watchClients = new WatchClients(this, writeHistory, seed, keys);
+    }
+
+    // ------------------------------------------------------------------ for the workloads in this package
+
+    /** Simulated milliseconds per time unit (a tick is {@value #TICK_UNITS} units). */
+    static final long MS_PER_UNIT = 10;
+    static final int TICK_UNITS = TICK;
+
+    long nowNanos() {
+        return now * MS_PER_UNIT * 1_000_000L;
+    }
+
+    long nowMs() {
+        return now * MS_PER_UNIT;
+    }
+
+    SplittableRandom extraRnd() {
+        return extraRnd;
+    }
+
+    WatchHubConfig watchHubConfig() {
+        return watchHubConfig;
+    }
+
+    void later(long delayUnits, Runnable r) {
+        schedule(delayUnits, r);
+    }
+
+    int chaosUnits() {
+        return chaosTimeUnits;
+    }
+
+    boolean chaosOver() {
+        return now >= chaosTimeUnits;
+    }
+
+    void trace(String s) {
+        log(s);
+    }
+
+    void failRun(String what) {
+        fail(what);
+    }
+
+    /**
+     * Fails the run from inside a watch listener: the hub catches what a listener throws (and carries on), so the
+     * failure is kept and thrown again once the hub's round returns ({@link #rethrowListenerFailure}).
+     */
+    void failFromListener(String what) {
+        try {
+            fail(what);
+        } catch (AssertionError e) {
+            if (listenerFailure == null) {
+                listenerFailure = e;
+            }
+            throw e;
+        }
+    }
+
+    /** Throws the first failure a watch listener hit, if any. */
+    void rethrowListenerFailure() {
+        if (listenerFailure != null) {
+            throw listenerFailure;
+        }
+    }
+
+    void runUnits(long units) {
+        runFor(units);
+    }
+
+    /** A random alive node's replica (in node order, so the choice depends on the seed only), or null. */
+    KeyspaceReplica randomOpenReplica(SplittableRandom r) {
+        List<KeyspaceReplica> open = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            KeyspaceReplica replica = replicas.get(n.id);
+            if (n.alive && replica != null && replica.isOpen()) {
+                open.add(replica);
+            }
+        }
+        return open.isEmpty() ? null : open.get(r.nextInt(open.size()));
+    }
+
+    /** Every alive node's watch hub delivers everything it has. */
+    void drainHubs() {
+        for (Node n : nodes.values()) {
+            KeyspaceReplica replica = replicas.get(n.id);
+            if (n.alive && replica != null && replica.isOpen()) {
+                replica.drainHub();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the node side
@@ -204,6 +316,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         if (result.status() == ApplyResult.Status.APPLIED && result.response() instanceof CompactResponse) {
             compactionsApplied++;
+            writeHistory.compacted(compactionRevisionOf.get(opId));
         }
         boolean compactionRefused = compactionOps.contains(opId) && result.status() == ApplyResult.Status.FAILED
                 && result.error() instanceof RevisionException;
@@ -213,6 +326,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         List<Event> seen = eventsAtIndex.putIfAbsent(result.appliedIndex(), result.events());
         if (seen == null) {
+            writeHistory.record(result.events());
             for (Event e : result.events()) {
                 String value = e.type() == Event.Type.PUT ? e.kv().value().toStringUtf8() : KvModel.ABSENT;
                 valueAtRevision.computeIfAbsent(e.kv().key().toStringUtf8(), k -> new TreeMap<>())
@@ -242,6 +356,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     void onCrash(long nodeId) {
         readsAwaitingApply.remove(nodeId);
+        watchClients.nodeCrashed(nodeId);
         // The clients connected to it lose the connection: their operations' outcomes are unknown.
         for (PendingOp op : new ArrayList<>(pendingWrites.values())) {
             if (op.nodeId() == nodeId) {
@@ -295,6 +410,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         if (historyCompactions) {
             schedule(100 + rnd.nextInt(400), this::compactorStep);
         }
+        watchClients.start();
     }
 
     /**
@@ -310,6 +426,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             long revision = Math.max(1, latestRevision - rnd.nextInt(10));
             long opId = ++opSeq;
             compactionOps.add(opId);
+            compactionRevisionOf.put(opId, revision);
             byte[] command = CommandCodec.encode(new CompactRequest(revision));
             n.propose(ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
             log("compactor -> node " + n.id + ": compact at revision " + revision);
@@ -525,6 +642,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             fail("the checker gave up on the history of " + history.size() + " operations after " + CHECKER_STEPS
                     + " steps per key");
         }
+        watchClients.finish();
     }
 
     private boolean quiescent(Node leader) {
@@ -556,6 +674,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        rethrowListenerFailure();
     }
 
     // ------------------------------------------------------------------ requests and responses
@@ -608,6 +727,6 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
                 + " compactionsApplied=" + compactionsApplied
                 + " serializableReadsBackAfterRestart=" + serializableReadsBackAfterRestart
-                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes;
+                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes + " " + watchClients.summary();
     }
 }
