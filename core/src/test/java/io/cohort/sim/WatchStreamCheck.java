@@ -165,16 +165,19 @@ final class WatchStreamCheck {
         List<Event> allowed = matching(r);
         int a = 0;
         for (Event e : delivered) {
-            while (a < allowed.size() && !sameChange(allowed.get(a), e)) {
+            int found = a;
+            while (found < allowed.size() && !sameChange(allowed.get(found), e)) {
+                found++;
+            }
+            if (found == allowed.size()) {
+                fail("reliable", "at revision " + r + " the event " + e + " is not the committed change (committed,"
+                        + " matching: " + allowed + ", in order)");
+            }
+            for (; a < found; a++) {
                 if (required(r, allowed.get(a))) {
                     fail("atomic/reliable", "at revision " + r + " the committed event " + allowed.get(a)
                             + " is missing; delivered " + delivered + ", committed (matching) " + allowed);
                 }
-                a++;
-            }
-            if (a == allowed.size()) {
-                fail("reliable", "at revision " + r + " the event " + e + " is not the committed change (committed,"
-                        + " matching: " + allowed + ")");
             }
             checkPrevKv(r, e);
             a++;
