@@ -4,7 +4,12 @@ import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.LeaseCheckpointRequest;
+import io.cohort.mvcc.LeaseGrantResponse;
+import io.cohort.mvcc.LeaseRevokeRequest;
+import io.cohort.mvcc.Lessor;
 import io.cohort.mvcc.WatchHub;
+import io.cohort.mvcc.WriteRequest;
 import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Snapshot;
@@ -44,6 +49,9 @@ final class KeyspaceReplica implements Replica {
     private final Path dir;
     private final Keyspace keyspace;
     private final WatchHub hub;
+    /** The node's lease clock, kept in step with applied grants, revokes and checkpoints as KeyspaceStateMachine does. */
+    private final Lessor lessor;
+    private long promotedInTerm = -1;
     private long applied;
     private final boolean plantedDurabilityBug;
     private boolean open = true;
@@ -72,6 +80,66 @@ final class KeyspaceReplica implements Replica {
         // Watches in simulated time: no dispatcher thread; the node's pump below delivers, listeners run inline.
         this.hub = WatchHub.startDriven(keyspace, sim.watchHubConfig(), sim::nowNanos);
         sim.later(1 + sim.extraRnd().nextInt(10), this::pump);
+        this.lessor = new Lessor(KeyspaceSimulation.LEASE_CHECKPOINT_INTERVAL_MS, KeyspaceSimulation.LEASE_REVOKE_RETRY_MS);
+        lessor.load(keyspace.leaseInfos());
+        sim.later(1 + sim.extraRnd().nextInt(KeyspaceSimulation.TICK_UNITS), this::leaseTick);
+    }
+
+    /**
+     * One step of the node's lease driver, as core's LeaseDriver does it every tick: follow the Raft role (promote the
+     * lessor on becoming leader, with an election timeout of grace; demote it on losing leadership), then propose the
+     * revocation of expired leases and the checkpoints that are due.
+     */
+    private void leaseTick() {
+        if (!open) {
+            return;
+        }
+        long nowMs = sim.nowMs();
+        boolean leading = sim.leads(nodeId);
+        long term = sim.termOf(nodeId);
+        if (leading && (promotedInTerm != term || !lessor.isPrimary())) {
+            lessor.promote(nowMs, KeyspaceSimulation.ELECTION_TIMEOUT_MS);
+            promotedInTerm = term;
+            sim.trace("node " + nodeId + " counts lease TTLs from term " + term + " (" + lessor.size() + " leases: "
+                    + keyspace.leaseInfos() + ")");
+        } else if (!leading && lessor.isPrimary()) {
+            lessor.demote();
+            promotedInTerm = -1;
+        }
+        if (lessor.isPrimary()) {
+            for (long id : lessor.expired(nowMs, 500)) {
+                sim.proposeExpiry(this, id);
+            }
+            List<LeaseCheckpointRequest.Checkpoint> due = lessor.dueCheckpoints(nowMs, 1000);
+            if (!due.isEmpty()) {
+                sim.proposeLeaseCheckpoint(this, new LeaseCheckpointRequest(due));
+            }
+        }
+        sim.later(KeyspaceSimulation.TICK_UNITS, this::leaseTick);
+    }
+
+    /** The node's lease clock. */
+    Lessor lessor() {
+        if (!open) {
+            throw new IllegalStateException("node " + nodeId + " crashed: its lease clock is gone");
+        }
+        return lessor;
+    }
+
+    /** Keeps the lease clock in step with an applied command (KeyspaceStateMachine.trackLeases). */
+    private void trackLeases(WriteRequest request, ApplyResult result) {
+        if (result.status() != ApplyResult.Status.APPLIED) {
+            return;
+        }
+        if (result.response() instanceof LeaseGrantResponse g) {
+            lessor.granted(g.id(), g.ttlSeconds(), sim.nowMs());
+        } else if (request instanceof LeaseRevokeRequest r) {
+            lessor.revoked(r.id());
+        } else if (request instanceof LeaseCheckpointRequest c) {
+            for (LeaseCheckpointRequest.Checkpoint cp : c.checkpoints()) {
+                lessor.checkpointed(cp.id(), cp.remainingTtlSeconds());
+            }
+        }
     }
 
     /** The node's watch dispatcher: a few rounds now and then, so buffers fill, catch-ups interleave with applies. */
@@ -155,13 +223,15 @@ final class KeyspaceReplica implements Replica {
                 digests[i] = mix(e.index() * 31 + e.type().code());
                 continue;
             }
+            Command command = commands.get(r);
             ApplyResult result = results.get(r++);
             if (result.appliedIndex() != e.index()) {
                 throw new AssertionError("result for " + result.appliedIndex() + " at entry " + e.index());
             }
             digests[i] = mix(e.index() * 31 + result.status().ordinal() * 7L
                     + (result.response() == null ? 0 : result.response().hashCode()));
-            sim.onCommandApplied(this, nodeId, opIds[i], result);
+            trackLeases(command.request(), result);
+            sim.onCommandApplied(this, nodeId, opIds[i], command.request(), result);
         }
         if (!results.isEmpty()) {
             hub.publish(results); // after the history recorded them: every delivered event is checkable
@@ -202,6 +272,7 @@ final class KeyspaceReplica implements Replica {
     public void restore(Snapshot snapshot) {
         restoreKeyspace(snapshot);
         hub.restored();
+        lessor.load(keyspace.leaseInfos()); // promoted again at the next lease tick if this node leads
         applied = snapshot.meta().index();
         sim.onApplied(nodeId, applied);
     }

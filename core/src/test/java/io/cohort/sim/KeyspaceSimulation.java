@@ -20,6 +20,8 @@ import io.cohort.mvcc.DeleteRangeResponse;
 import io.cohort.mvcc.Event;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.LeaseCheckpointRequest;
+import io.cohort.mvcc.LeaseRevokeRequest;
 import io.cohort.mvcc.PutRequest;
 import io.cohort.mvcc.RangeRequest;
 import io.cohort.mvcc.RangeResponse;
@@ -51,6 +53,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -102,6 +105,15 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final WriteHistory writeHistory = new WriteHistory();
     private final WatchHubConfig watchHubConfig;
     private final WatchClients watchClients;
+    private final LeaseClients leaseClients;
+    /** Operations of the workloads in this package, by op ID: answered when their node applies them. */
+    private final Map<Long, Submitted> submitted = new HashMap<>();
+    /** Ops that may fail to apply (a revoke of a lease already gone, a put with an expired lease, ...). */
+    private final Set<Long> mayFailOps = new HashSet<>();
+    private final Set<Long> expiryRevokeOps = new HashSet<>();
+
+    private record Submitted(long nodeId, int epoch, Consumer<ApplyResult> outcome) {
+    }
     private final Map<Long, Long> compactionRevisionOf = new HashMap<>();
 
     private AssertionError listenerFailure;
@@ -181,6 +193,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         this.watchHubConfig = hubConfig;
         this.watchClients = new WatchClients(this, writeHistory, seed, keys);
+        this.leaseClients = new LeaseClients(this, seed);
     }
 
     // ------------------------------------------------------------------ for the workloads in this package
@@ -188,6 +201,140 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     /** Simulated milliseconds per time unit (a tick is {@value #TICK_UNITS} units). */
     static final long MS_PER_UNIT = 10;
     static final int TICK_UNITS = TICK;
+    /** The nodes' election timeout (10 ticks), the grace a new leader gives every lease: LeaseDriver's extendMs. */
+    static final long ELECTION_TIMEOUT_MS = 10L * TICK * MS_PER_UNIT;
+    /** Leases with a TTL above 2 s get their remaining TTL checkpointed every 2 s. */
+    static final long LEASE_CHECKPOINT_INTERVAL_MS = 2_000;
+    static final long LEASE_REVOKE_RETRY_MS = 1_000;
+
+    long now() {
+        return now;
+    }
+
+    boolean leads(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n != null && n.alive && n.core.role() == Role.LEADER;
+    }
+
+    long termOf(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n == null ? -1 : n.core.term();
+    }
+
+    /** The alive leader of the highest term, or -1. */
+    long leaderId() {
+        Node n = leader();
+        return n == null ? -1 : n.id;
+    }
+
+    /** The replica of the alive leader of the highest term, or null. */
+    KeyspaceReplica leaderReplica() {
+        Node n = leader();
+        KeyspaceReplica r = n == null ? null : replicas.get(n.id);
+        return r != null && r.isOpen() ? r : null;
+    }
+
+    /**
+     * A random node that believes it leads (alive, leader role, possibly deposed without knowing it yet): where a
+     * client connected to it sends keep-alives. Null if none.
+     */
+    KeyspaceReplica randomBelievedLeader(SplittableRandom r) {
+        List<KeyspaceReplica> leaders = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            KeyspaceReplica replica = replicas.get(n.id);
+            if (n.alive && n.core.role() == Role.LEADER && replica != null && replica.isOpen()) {
+                leaders.add(replica);
+            }
+        }
+        return leaders.isEmpty() ? null : leaders.get(r.nextInt(leaders.size()));
+    }
+
+    /** The replicas of the current leader's members (after the faults: every one is alive). */
+    List<KeyspaceReplica> memberReplicas() {
+        Node l = leader();
+        List<KeyspaceReplica> out = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            if (l != null && l.core.membership().contains(n.id) && n.alive) {
+                out.add(replicas.get(n.id));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Proposes {@code request} on node {@code nodeId} for a workload of this package; {@code outcome} gets the node's
+     * apply result, or null if the outcome is unknown (refused, node crashed, no answer within {@code timeoutUnits}).
+     * The request may fail to apply (it is the workload's to judge).
+     */
+    void submit(long nodeId, WriteRequest request, int timeoutUnits, Consumer<ApplyResult> outcome) {
+        Node n = nodes.get(nodeId);
+        long opId = ++opSeq;
+        mayFailOps.add(opId);
+        if (n == null || !n.acceptsCalls()) {
+            schedule(1, () -> outcome.accept(null));
+            return;
+        }
+        byte[] command = CommandCodec.encode(request);
+        submitted.put(opId, new Submitted(nodeId, n.epoch, outcome));
+        if (!n.propose(ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array())) {
+            submitted.remove(opId);
+            schedule(1, () -> outcome.accept(null));
+            return;
+        }
+        schedule(timeoutUnits, () -> {
+            Submitted s = submitted.remove(opId);
+            if (s != null) {
+                s.outcome().accept(null);
+            }
+        });
+    }
+
+    /** A leader's lease driver proposes the revocation of expired lease {@code leaseId}. */
+    void proposeExpiry(KeyspaceReplica replica, long leaseId) {
+        Node n = nodes.get(replica.nodeId());
+        long opId = ++opSeq;
+        mayFailOps.add(opId); // revoked meanwhile (a retry, another leader's revoke): "lease not found"
+        expiryRevokeOps.add(opId);
+        byte[] command = CommandCodec.encode(new LeaseRevokeRequest(leaseId));
+        proposeQueued(n, n.epoch, ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
+        log("node " + n.id + " revokes expired lease " + leaseId);
+    }
+
+    /**
+     * Proposes {@code data} on {@code n} as the node's bounded command queue would: if the Raft thread is busy (waiting
+     * for a sync) it is proposed as soon as it is free, unless the node crashed meanwhile.
+     */
+    private void proposeQueued(Node n, int epoch, byte[] data) {
+        if (!n.alive || n.epoch != epoch) {
+            return;
+        }
+        if (n.acceptsCalls()) {
+            n.propose(data);
+        } else {
+            schedule(1, () -> proposeQueued(n, epoch, data));
+        }
+    }
+
+    /** A leader's lease driver proposes the checkpoint of remaining TTLs. */
+    void proposeLeaseCheckpoint(KeyspaceReplica replica, LeaseCheckpointRequest request) {
+        Node n = nodes.get(replica.nodeId());
+        long opId = ++opSeq;
+        mayFailOps.add(opId);
+        byte[] command = CommandCodec.encode(request);
+        proposeQueued(n, n.epoch, ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
+    }
+
+    /** Runs until the leader's whole log is applied by every member (fails after 600 ticks). */
+    void awaitQuiescent() {
+        Node leader = leader();
+        for (int ticks = 0; !quiescent(leader); ticks++) {
+            if (ticks == 600) {
+                fail("after healing, the members did not all apply the leader's log within 600 ticks");
+            }
+            runFor(TICK);
+            leader = leader();
+        }
+    }
 
     long nowNanos() {
         return now * MS_PER_UNIT * 1_000_000L;
@@ -309,7 +456,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         return m.type() != MessageType.PROPOSE || bug == PlantedBug.DUPLICATED_PROPOSALS;
     }
 
-    void onCommandApplied(KeyspaceReplica replica, long nodeId, long opId, ApplyResult result) {
+    void onCommandApplied(KeyspaceReplica replica, long nodeId, long opId, WriteRequest request, ApplyResult result) {
         Long first = opAppliedAt.putIfAbsent(opId, result.appliedIndex());
         if (first != null && first != result.appliedIndex()) {
             fail("op " + opId + " applied twice: at index " + first + " and again at " + result.appliedIndex());
@@ -320,13 +467,15 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         boolean compactionRefused = compactionOps.contains(opId) && result.status() == ApplyResult.Status.FAILED
                 && result.error() instanceof RevisionException;
-        if (result.status() != ApplyResult.Status.APPLIED && !compactionRefused) {
+        if (result.status() != ApplyResult.Status.APPLIED && !compactionRefused && !mayFailOps.contains(opId)) {
             fail("node " + nodeId + " could not apply op " + opId + " at " + result.appliedIndex() + ": "
                     + result.status() + " " + result.error());
         }
         List<Event> seen = eventsAtIndex.putIfAbsent(result.appliedIndex(), result.events());
         if (seen == null) {
+            List<Bytes> keysBound = request instanceof LeaseRevokeRequest r ? writeHistory.keysBoundTo(r.id()) : List.of();
             writeHistory.record(result.events());
+            leaseClients.firstApplied(request, result, keysBound, expiryRevokeOps.contains(opId));
             for (Event e : result.events()) {
                 String value = e.type() == Event.Type.PUT ? e.kv().value().toStringUtf8() : KvModel.ABSENT;
                 valueAtRevision.computeIfAbsent(e.kv().key().toStringUtf8(), k -> new TreeMap<>())
@@ -336,6 +485,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         } else if (!seen.equals(result.events())) {
             fail("node " + nodeId + " diverged: other events at index " + result.appliedIndex() + ": "
                     + result.events() + " vs " + seen);
+        }
+        Submitted s = submitted.get(opId);
+        if (s != null && s.nodeId() == nodeId && s.epoch() == replica.epoch()) {
+            submitted.remove(opId);
+            s.outcome().accept(result);
         }
         PendingOp op = pendingWrites.get(opId);
         if (op == null || op.nodeId() != nodeId || op.epoch() != replica.epoch()) {
@@ -357,6 +511,13 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     void onCrash(long nodeId) {
         readsAwaitingApply.remove(nodeId);
         watchClients.nodeCrashed(nodeId);
+        for (Map.Entry<Long, Submitted> e : new TreeMap<>(submitted).entrySet()) {
+            if (e.getValue().nodeId() == nodeId) {
+                submitted.remove(e.getKey());
+                Consumer<ApplyResult> outcome = e.getValue().outcome();
+                schedule(1, () -> outcome.accept(null)); // the connection dropped: outcome unknown
+            }
+        }
         // The clients connected to it lose the connection: their operations' outcomes are unknown.
         for (PendingOp op : new ArrayList<>(pendingWrites.values())) {
             if (op.nodeId() == nodeId) {
@@ -411,6 +572,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             schedule(100 + rnd.nextInt(400), this::compactorStep);
         }
         watchClients.start();
+        leaseClients.start();
     }
 
     /**
@@ -589,14 +751,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     @Override
     protected void afterHealed(long markerIndex) {
         // Proposals still in flight may follow the marker: let every member apply the leader's whole log.
+        awaitQuiescent();
         Node leader = leader();
-        for (int ticks = 0; !quiescent(leader); ticks++) {
-            if (ticks == 600) {
-                fail("after healing, the members did not all apply the leader's log within 600 ticks");
-            }
-            runFor(TICK);
-            leader = leader();
-        }
         Membership members = leader.core.membership();
         Long hash = null;
         long revision = -1;
@@ -642,7 +798,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             fail("the checker gave up on the history of " + history.size() + " operations after " + CHECKER_STEPS
                     + " steps per key");
         }
-        watchClients.finish();
+        leaseClients.finish(writeHistory);
+        watchClients.finish(); // last: the streams must also have caught up with the expiries
     }
 
     private boolean quiescent(Node leader) {
@@ -727,6 +884,6 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
                 + " compactionsApplied=" + compactionsApplied
                 + " serializableReadsBackAfterRestart=" + serializableReadsBackAfterRestart
-                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes + " " + watchClients.summary();
+                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes + " " + watchClients.summary() + " " + leaseClients.summary();
     }
 }
