@@ -98,7 +98,8 @@ final class KeyspaceReplica implements Replica {
         boolean leading = sim.leads(nodeId);
         long term = sim.termOf(nodeId);
         if (leading && (promotedInTerm != term || !lessor.isPrimary())) {
-            lessor.promote(nowMs, KeyspaceSimulation.ELECTION_TIMEOUT_MS);
+            lessor.promote(nowMs, sim.bug() == KeyspaceSimulation.PlantedBug.LEASES_WITHOUT_GRACE ? 0
+                    : KeyspaceSimulation.ELECTION_TIMEOUT_MS);
             promotedInTerm = term;
             sim.trace("node " + nodeId + " counts lease TTLs from term " + term + " (" + lessor.size() + " leases: "
                     + keyspace.leaseInfos() + ")");

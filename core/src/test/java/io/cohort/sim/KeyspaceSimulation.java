@@ -153,7 +153,14 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          */
         TRUST_KEYSPACE_AFTER_MACHINE_CRASH,
         /** The network may deliver a forwarded PROPOSE twice, so the leader appends its command twice. */
-        DUPLICATED_PROPOSALS
+        DUPLICATED_PROPOSALS,
+        /**
+         * A new leader counts every lease's TTL from its election without the election timeout of grace, so a lease
+         * renewed on the deposed leader just before it noticed can expire early.
+         */
+        LEASES_WITHOUT_GRACE,
+        /** The leaders' lease drivers never revoke an expired lease. */
+        NO_LEASE_EXPIRY
     }
 
     /**
@@ -289,8 +296,16 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         });
     }
 
+    /** The bug planted in this run. */
+    PlantedBug bug() {
+        return bug;
+    }
+
     /** A leader's lease driver proposes the revocation of expired lease {@code leaseId}. */
     void proposeExpiry(KeyspaceReplica replica, long leaseId) {
+        if (bug == PlantedBug.NO_LEASE_EXPIRY) {
+            return;
+        }
         Node n = nodes.get(replica.nodeId());
         long opId = ++opSeq;
         mayFailOps.add(opId); // revoked meanwhile (a retry, another leader's revoke): "lease not found"

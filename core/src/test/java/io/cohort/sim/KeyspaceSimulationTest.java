@@ -198,6 +198,21 @@ class KeyspaceSimulationTest {
         assertPlantedBugCaught(PlantedBug.DUPLICATED_PROPOSALS, "applied twice");
     }
 
+    /**
+     * The lease safety check has teeth: a new leader that counts TTLs from its election without an election timeout of
+     * grace expires a lease that a client kept alive on the deposed leader, within its TTL.
+     */
+    @Test
+    void leaseExpiryWithoutElectionGraceIsCaught() {
+        assertPlantedBugCaught(PlantedBug.LEASES_WITHOUT_GRACE, "within its TTL");
+    }
+
+    /** The lease liveness check has teeth: leases nobody keeps alive must be gone once the faults stop. */
+    @Test
+    void leasesThatNeverExpireAreCaught() {
+        assertPlantedBugCaught(PlantedBug.NO_LEASE_EXPIRY, "still holds leases");
+    }
+
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
         for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
