@@ -106,6 +106,12 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final WatchHubConfig watchHubConfig;
     private final WatchClients watchClients;
     private final LeaseClients leaseClients;
+    private final RecipeClients election;
+    private final RecipeClients lock;
+    private final Map<Long, RecipeRead> recipeReads = new HashMap<>();
+
+    private record RecipeRead(long nodeId, int epoch, Runnable ready, Runnable failed) {
+    }
     /** Operations of the workloads in this package, by op ID: answered when their node applies them. */
     private final Map<Long, Submitted> submitted = new HashMap<>();
     /** Ops that may fail to apply (a revoke of a lease already gone, a put with an expired lease, ...). */
@@ -160,7 +166,12 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          */
         LEASES_WITHOUT_GRACE,
         /** The leaders' lease drivers never revoke an expired lease. */
-        NO_LEASE_EXPIRY
+        NO_LEASE_EXPIRY,
+        /**
+         * Election and lock contenders wait only for older keys to go, without checking their own key is still there
+         * (Recipes before the fix): one whose session expired while it waited believes it leads anyway.
+         */
+        RECIPE_WITHOUT_OWN_KEY_CHECK
     }
 
     /**
@@ -201,6 +212,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         this.watchHubConfig = hubConfig;
         this.watchClients = new WatchClients(this, writeHistory, seed, keys);
         this.leaseClients = new LeaseClients(this, seed);
+        this.election = new RecipeClients(this, leaseClients, writeHistory, "election/billing/", seed);
+        this.lock = new RecipeClients(this, leaseClients, writeHistory, "lock/invoices/", seed + 1);
     }
 
     // ------------------------------------------------------------------ for the workloads in this package
@@ -299,6 +312,51 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     /** The bug planted in this run. */
     PlantedBug bug() {
         return bug;
+    }
+
+    /**
+     * A linearizable read on node {@code nodeId} (ReadIndex, then wait until the node applied the read index):
+     * {@code ready} runs once the node may serve it from its keyspace, {@code failed} if it cannot (refused, crashed,
+     * no answer within {@code timeoutUnits}). Both run as events of their own, never inside the node's Raft step.
+     */
+    void linearizableRead(long nodeId, int timeoutUnits, Runnable ready, Runnable failed) {
+        Node n = nodes.get(nodeId);
+        if (n == null || !n.acceptsCalls()) {
+            schedule(1, failed);
+            return;
+        }
+        byte[] context = newReadContext();
+        long rid = ByteBuffer.wrap(context).getLong();
+        recipeReads.put(rid, new RecipeRead(nodeId, n.epoch, ready, failed));
+        if (!n.readIndex(context)) {
+            recipeReads.remove(rid);
+            schedule(1, failed);
+            return;
+        }
+        schedule(timeoutUnits, () -> {
+            RecipeRead r = recipeReads.remove(rid);
+            if (r != null) {
+                r.failed().run();
+            }
+        });
+    }
+
+    /** Serves recipe read {@code rid} once its node applied {@code index} (checked every unit until it times out). */
+    private void serveRecipeRead(long rid, long index) {
+        RecipeRead r = recipeReads.get(rid);
+        if (r == null) {
+            return; // timed out
+        }
+        Node n = nodes.get(r.nodeId());
+        if (!n.alive || n.epoch != r.epoch()) {
+            return; // the timeout reports it
+        }
+        if (n.replica.appliedIndex() >= index) {
+            recipeReads.remove(rid);
+            r.ready().run();
+        } else {
+            schedule(1, () -> serveRecipeRead(rid, index));
+        }
     }
 
     /** A leader's lease driver proposes the revocation of expired lease {@code leaseId}. */
@@ -526,6 +584,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     void onCrash(long nodeId) {
         readsAwaitingApply.remove(nodeId);
         watchClients.nodeCrashed(nodeId);
+        election.nodeCrashed(nodeId);
+        lock.nodeCrashed(nodeId);
         for (Map.Entry<Long, Submitted> e : new TreeMap<>(submitted).entrySet()) {
             if (e.getValue().nodeId() == nodeId) {
                 submitted.remove(e.getKey());
@@ -550,6 +610,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     protected void onReadState(Node n, ReadState r) {
         super.onReadState(n, r); // not stale
         long rid = ByteBuffer.wrap(r.context()).getLong();
+        RecipeRead recipeRead = recipeReads.get(rid);
+        if (recipeRead != null && recipeRead.nodeId() == n.id && recipeRead.epoch() == n.epoch) {
+            schedule(1, () -> serveRecipeRead(rid, r.index()));
+            return;
+        }
         PendingOp op = pendingReads.get(rid);
         if (op == null || op.nodeId() != n.id || op.epoch() != n.epoch) {
             return;
@@ -588,6 +653,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         }
         watchClients.start();
         leaseClients.start();
+        election.start();
+        lock.start();
     }
 
     /**
@@ -814,6 +881,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                     + " steps per key");
         }
         leaseClients.finish(writeHistory);
+        election.finish();
+        lock.finish();
         watchClients.finish(); // last: the streams must also have caught up with the expiries
     }
 
@@ -899,6 +968,6 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
                 + " compactionsApplied=" + compactionsApplied
                 + " serializableReadsBackAfterRestart=" + serializableReadsBackAfterRestart
-                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes + " " + watchClients.summary() + " " + leaseClients.summary();
+                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes + " " + watchClients.summary() + " " + leaseClients.summary() + " " + election.summary() + " " + lock.summary();
     }
 }

@@ -213,6 +213,15 @@ class KeyspaceSimulationTest {
         assertPlantedBugCaught(PlantedBug.NO_LEASE_EXPIRY, "still holds leases");
     }
 
+    /**
+     * The election and lock checks have teeth: a contender whose own key expired while it waited, and that takes the
+     * absence of older keys for a win (Recipes.waitForPredecessors before the fix), is caught believing it leads.
+     */
+    @Test
+    void contendersThatDoNotCheckTheirOwnKeyAreCaught() {
+        assertPlantedBugCaught(PlantedBug.RECIPE_WITHOUT_OWN_KEY_CHECK, "believes it leads");
+    }
+
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
         for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {

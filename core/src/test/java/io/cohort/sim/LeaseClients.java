@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * Lease clients of the keyspace simulation and the checks of lease expiry. Clients grant leases (1-4 s TTLs) through
@@ -87,7 +89,7 @@ final class LeaseClients {
             if (result != null && result.status() == ApplyResult.Status.APPLIED) {
                 attachKeys(id, 1 + rnd.nextInt(3));
                 if (keepAlive) {
-                    sim.later(1, () -> keepAliveStep(id, keepAliveUntil));
+                    sim.later(1, () -> keepAliveStep(id, () -> sim.now() <= keepAliveUntil, () -> { }));
                 }
             }
             sim.later(50 + rnd.nextInt(500), () -> grantStep(client));
@@ -109,10 +111,37 @@ final class LeaseClients {
         }
     }
 
+    /**
+     * A session for a recipe client: grants a lease of {@code ttlSeconds} through the leader; {@code granted} gets its ID,
+     * or -1 if the grant's outcome is unknown.
+     */
+    void grantSession(long ttlSeconds, LongConsumer granted) {
+        long leader = sim.leaderId();
+        if (leader < 0) {
+            sim.later(1, () -> granted.accept(-1));
+            return;
+        }
+        long id = 900_000L + ++nextLeaseId;
+        grantsProposed++;
+        sim.submit(leader, new LeaseGrantRequest(ttlSeconds, id), 300, result ->
+                granted.accept(result != null && result.status() == ApplyResult.Status.APPLIED ? id : -1));
+    }
+
+    /**
+     * Keeps lease {@code leaseId} alive (a keep-alive a third of its TTL after the last, on a node that believes it
+     * leads) while {@code wanted} and the faults last; {@code lost} runs if a keep-alive is refused (the lease expired).
+     */
+    void keepAlive(long leaseId, BooleanSupplier wanted, Runnable lost) {
+        sim.later(1, () -> keepAliveStep(leaseId, wanted, lost));
+    }
+
     /** A keep-alive on the leader, a third of the TTL after the last one, until the client stops or the lease is lost. */
-    private void keepAliveStep(long leaseId, long untilUnits) {
+    private void keepAliveStep(long leaseId, BooleanSupplier wanted, Runnable lost) {
         LeaseModel m = leases.get(leaseId);
-        if (sim.chaosOver() || sim.now() > untilUnits || m == null || m.revoked) {
+        if (sim.chaosOver() || !wanted.getAsBoolean() || m == null || m.revoked) {
+            if (m == null || m.revoked) {
+                lost.run();
+            }
             return;
         }
         // The client's connection may be to a leader deposed without knowing it yet: it renews there.
@@ -122,6 +151,7 @@ final class LeaseClients {
             if (ttl < 0) {
                 renewalsRefused++;
                 sim.trace("lease " + leaseId + ": keep-alive refused by node " + leader.nodeId() + " (expired)");
+                lost.run();
                 return; // lost: nobody keeps it alive any more
             }
             renewals++;
@@ -131,7 +161,7 @@ final class LeaseClients {
             sim.trace("lease " + leaseId + ": kept alive on node " + leader.nodeId());
         }
         long periodUnits = Math.max(1, m.ttlSeconds * 1000 / 3 / KeyspaceSimulation.MS_PER_UNIT);
-        sim.later(1 + rnd.nextLong(periodUnits), () -> keepAliveStep(leaseId, untilUnits));
+        sim.later(1 + rnd.nextLong(periodUnits), () -> keepAliveStep(leaseId, wanted, lost));
     }
 
     /**

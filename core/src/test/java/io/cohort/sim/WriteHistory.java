@@ -93,6 +93,39 @@ final class WriteHistory {
         return stateBefore(key, revision + 1);
     }
 
+    /** The live key-values whose keys start with {@code prefix} at {@code revision}, in key order. */
+    List<KeyValue> liveWithPrefix(String prefix, long revision) {
+        Bytes p = Bytes.ofUtf8(prefix);
+        List<KeyValue> out = new ArrayList<>();
+        for (Map.Entry<Bytes, TreeMap<Long, KeyValue>> e : states.entrySet()) {
+            if (e.getKey().startsWith(p)) {
+                Map.Entry<Long, KeyValue> at = e.getValue().floorEntry(revision);
+                if (at != null && at.getValue() != null) {
+                    out.add(at.getValue());
+                }
+            }
+        }
+        out.sort((a, b) -> a.key().compareTo(b.key()));
+        return out;
+    }
+
+    /**
+     * The first revision after {@code from} at which {@code key} no longer holds the incarnation created at
+     * {@code createRevision} (deleted, or deleted and created again), or {@link Long#MAX_VALUE} if it still does.
+     */
+    long endOfIncarnation(Bytes key, long createRevision, long from) {
+        TreeMap<Long, KeyValue> s = states.get(key);
+        if (s == null) {
+            return Long.MAX_VALUE;
+        }
+        for (Map.Entry<Long, KeyValue> e : s.tailMap(from, false).entrySet()) {
+            if (e.getValue() == null || e.getValue().createRevision() != createRevision) {
+                return e.getKey();
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
     /** Every key whose latest state is a put bound to {@code leaseId}, in key order. */
     List<Bytes> keysBoundTo(long leaseId) {
         List<Bytes> out = new ArrayList<>();
