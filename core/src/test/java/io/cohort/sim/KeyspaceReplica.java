@@ -272,6 +272,7 @@ final class KeyspaceReplica implements Replica {
     @Override
     public void restore(Snapshot snapshot) {
         restoreKeyspace(snapshot);
+        sim.watchesThroughSnapshotInstalls += hub.size();
         hub.restored();
         lessor.load(keyspace.leaseInfos()); // promoted again at the next lease tick if this node leads
         applied = snapshot.meta().index();

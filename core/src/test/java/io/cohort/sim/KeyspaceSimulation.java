@@ -127,6 +127,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final Set<Long> compactionOps = new HashSet<>();
     private long latestRevision;
     long compactionsApplied;
+    /** Open watches on nodes that installed a snapshot, summed over the installs. */
+    long watchesThroughSnapshotInstalls;
     long restartsFromSnapshot;
     long serializableReadsBackAfterRestart;
     long machineCrashesKeepingKeyspace;
@@ -954,6 +956,34 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     private boolean allAlive() {
         return nodes.values().stream().allMatch(n -> n.alive);
+    }
+
+    long watchEventsChecked() {
+        return watchClients.eventsDelivered();
+    }
+
+    long watchResumes() {
+        return watchClients.resumes();
+    }
+
+    long watchCompactedCancels() {
+        return watchClients.compactedCancels();
+    }
+
+    long watchProgressNotifications() {
+        return watchClients.progressNotifications();
+    }
+
+    long leaseExpiries() {
+        return leaseClients.expiryRevokes;
+    }
+
+    long leaseRenewals() {
+        return leaseClients.renewals;
+    }
+
+    long recipeWins() {
+        return election.wins() + lock.wins();
     }
 
     /** A one-line summary of what the run exercised. */

@@ -109,6 +109,14 @@ class KeyspaceSimulationTest {
         long machineCrashes = 0;
         long crashes = 0;
         long lostUnsynced = 0;
+        long watchEvents = 0;
+        long watchResumes = 0;
+        long compactedCancels = 0;
+        long progressNotifications = 0;
+        long leaseExpiries = 0;
+        long leaseRenewals = 0;
+        long recipeWins = 0;
+        long watchesThroughInstalls = 0;
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, compactions());
             run(sim);
@@ -129,6 +137,14 @@ class KeyspaceSimulationTest {
             crashes += sim.crashes();
             machineCrashes += sim.machineCrashes();
             lostUnsynced += sim.crashesWithUnsyncedWrites();
+            watchEvents += sim.watchEventsChecked();
+            watchResumes += sim.watchResumes();
+            compactedCancels += sim.watchCompactedCancels();
+            progressNotifications += sim.watchProgressNotifications();
+            leaseExpiries += sim.leaseExpiries();
+            leaseRenewals += sim.leaseRenewals();
+            recipeWins += sim.recipeWins();
+            watchesThroughInstalls += sim.watchesThroughSnapshotInstalls;
         }
         System.out.printf("keyspace simulation: %d seeds in %.1f s (%.1f s of CPU); client ops ok %d, unknown %d, refused %d;"
                 + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
@@ -139,6 +155,10 @@ class KeyspaceSimulationTest {
                 (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - startCpu) / 1e9, ok, unknown, refused,
                 linearizableReads, serializableReads, historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
                 restartsFromSnapshot, readsBackAfterRestart, compactions);
+        System.out.printf("  watch events checked %d, progress notifications %d, resumes %d, compacted cancellations %d;"
+                + " watches open through a snapshot install on their node %d; lease renewals %d, expiries %d;"
+                + " election and lock wins %d%n", watchEvents, progressNotifications, watchResumes, compactedCancels,
+                watchesThroughInstalls, leaseRenewals, leaseExpiries, recipeWins);
         if (seeds >= 100) {
             // The run must exercise what it claims to check.
             assertThat(linearizableReads).as("linearizable reads served").isPositive();
@@ -151,7 +171,15 @@ class KeyspaceSimulationTest {
             assertThat(lostUnsynced).as("crashes losing unsynced log writes").isPositive();
             if (compactions()) {
                 assertThat(compactions).as("history compactions").isPositive();
+                assertThat(compactedCancels).as("watches cancelled as compacted").isPositive();
             }
+            assertThat(watchEvents).as("watch events checked").isPositive();
+            assertThat(progressNotifications).as("progress notifications checked").isPositive();
+            assertThat(watchResumes).as("watch resumes").isPositive();
+            assertThat(watchesThroughInstalls).as("watches open through a snapshot install").isPositive();
+            assertThat(leaseRenewals).as("lease keep-alives").isPositive();
+            assertThat(leaseExpiries).as("lease expiries").isPositive();
+            assertThat(recipeWins).as("election and lock wins").isPositive();
         }
     }
 
