@@ -173,7 +173,12 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          * Election and lock contenders wait only for older keys to go, without checking their own key is still there
          * (Recipes before the fix): one whose session expired while it waited believes it leads anyway.
          */
-        RECIPE_WITHOUT_OWN_KEY_CHECK
+        RECIPE_WITHOUT_OWN_KEY_CHECK,
+        /**
+         * A keep-alive on the leader renews at once though the lease has a checkpointed remaining TTL (LeasesImpl before
+         * the fix): a leader change before the next checkpoint commits counts from the stale remaining TTL.
+         */
+        RENEW_BEFORE_CHECKPOINT
     }
 
     /**

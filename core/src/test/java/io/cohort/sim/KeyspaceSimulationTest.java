@@ -250,6 +250,24 @@ class KeyspaceSimulationTest {
         assertPlantedBugCaught(PlantedBug.RECIPE_WITHOUT_OWN_KEY_CHECK, "believes it leads");
     }
 
+    /**
+     * Regression (found at seed 396 of a 1,000-seed run): a keep-alive acknowledged on the leader while the lease's
+     * checkpointed remaining TTL is stale lets the next leader expire the lease within its TTL. Replays that seed with
+     * the old keep-alive path (caught), and with the fixed one (the full TTL checkpointed before renewing: passes).
+     */
+    @Test
+    void aRenewalAcknowledgedBeforeItsCheckpointIsCaughtAndTheFixHolds() {
+        long seed = 396;
+        try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.RENEW_BEFORE_CHECKPOINT,
+                true)) {
+            sim.run();
+            throw new IllegalStateException("seed " + seed + " no longer reaches the scenario: " + sim.summary());
+        } catch (AssertionError e) {
+            assertThat(e.getMessage()).contains("within its TTL");
+        }
+        run(new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, true));
+    }
+
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
         for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {

@@ -3,6 +3,7 @@ package io.cohort.sim;
 import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Event;
+import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantRequest;
 import io.cohort.mvcc.LeaseInfo;
 import io.cohort.mvcc.LeaseRevokeRequest;
@@ -146,22 +147,47 @@ final class LeaseClients {
         }
         // The client's connection may be to a leader deposed without knowing it yet: it renews there.
         KeyspaceReplica leader = sim.randomBelievedLeader(rnd);
-        if (leader != null && leader.lessor().isPrimary()) {
-            long ttl = leader.lessor().renew(leaseId, sim.nowMs());
-            if (ttl < 0) {
-                renewalsRefused++;
-                sim.trace("lease " + leaseId + ": keep-alive refused by node " + leader.nodeId() + " (expired)");
-                lost.run();
-                return; // lost: nobody keeps it alive any more
-            }
-            renewals++;
-            m.renewals++;
-            m.lastRenewMs = sim.nowMs();
-            m.aliveMs = Math.max(m.aliveMs, sim.nowMs());
-            sim.trace("lease " + leaseId + ": kept alive on node " + leader.nodeId());
-        }
         long periodUnits = Math.max(1, m.ttlSeconds * 1000 / 3 / KeyspaceSimulation.MS_PER_UNIT);
-        sim.later(1 + rnd.nextLong(periodUnits), () -> keepAliveStep(leaseId, wanted, lost));
+        Runnable next = () -> sim.later(1 + rnd.nextLong(periodUnits), () -> keepAliveStep(leaseId, wanted, lost));
+        if (leader == null || !leader.lessor().isPrimary()) {
+            next.run();
+            return;
+        }
+        long granted = leader.lessor().grantedTtlSeconds(leaseId);
+        if (leader.lessor().checkpointedTtlSeconds(leaseId) > 0 && granted > 0
+                && sim.bug() != KeyspaceSimulation.PlantedBug.RENEW_BEFORE_CHECKPOINT) {
+            // LeasesImpl.keepAliveOnceAsync on the leader: the full TTL is checkpointed through Raft before the renewal.
+            sim.submit(leader.nodeId(), new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(leaseId,
+                    granted))), 300, result -> {
+                        if (result != null && result.status() == ApplyResult.Status.APPLIED && leader.isOpen()) {
+                            renew(m, leader, lost, next);
+                        } else {
+                            next.run();
+                        }
+                    });
+            return;
+        }
+        renew(m, leader, lost, next);
+    }
+
+    private void renew(LeaseModel m, KeyspaceReplica leader, Runnable lost, Runnable next) {
+        if (!leader.lessor().isPrimary()) {
+            next.run();
+            return;
+        }
+        long ttl = leader.lessor().renew(m.id, sim.nowMs());
+        if (ttl < 0) {
+            renewalsRefused++;
+            sim.trace("lease " + m.id + ": keep-alive refused by node " + leader.nodeId() + " (expired)");
+            lost.run();
+            return; // lost: nobody keeps it alive any more
+        }
+        renewals++;
+        m.renewals++;
+        m.lastRenewMs = sim.nowMs();
+        m.aliveMs = Math.max(m.aliveMs, sim.nowMs());
+        sim.trace("lease " + m.id + ": kept alive on node " + leader.nodeId());
+        next.run();
     }
 
     /**
