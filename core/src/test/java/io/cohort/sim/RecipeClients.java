@@ -44,6 +44,8 @@ final class RecipeClients {
         long token = -1;
         long watchToken;
         long watchNode = -1;
+        /** The watch token of the open watch on the predecessor (the watch is open while watchToken equals it). */
+        long openWatchToken = -1;
         long wonInAttempt = -1;
 
         Contender(String name) {
@@ -179,6 +181,7 @@ final class RecipeClients {
             }
             long w = ++c.watchToken;
             c.watchNode = r.nodeId();
+            c.openWatchToken = w;
             watchesOnPredecessors++;
             WatchRequest watch = WatchRequest.key(predecessor).fromRevision(readRevision + 1).withFilters(true, false);
             long[] watchId = {-1};
@@ -237,7 +240,8 @@ final class RecipeClients {
     /** Node {@code nodeId} crashed: a contender watching its predecessor there reads again elsewhere. */
     void nodeCrashed(long nodeId) {
         for (Contender c : contenders) {
-            if (c.watchNode == nodeId) { // its watch on the predecessor is gone (set only while the watch is open)
+            // Its open watch on the predecessor is gone (not one that fired, nor one of an abandoned attempt).
+            if (c.watchNode == nodeId && c.watchToken == c.openWatchToken) {
                 c.watchNode = -1;
                 c.watchToken++;
                 long a = c.attempt;
