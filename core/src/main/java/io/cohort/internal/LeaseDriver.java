@@ -74,11 +74,14 @@ final class LeaseDriver implements AutoCloseable {
     void step() {
         NodeStatus s = node.status();
         boolean leading = s.role() == Role.LEADER;
-        if (leading && (promotedInTerm != s.term() || !lessor.isPrimary())) {
+        // Count only once every entry of earlier terms is applied: before that, a checkpoint or keep-alive committed
+        // under the previous leader may be missing here, and a lease would expire early from a stale remaining TTL.
+        boolean caughtUp = node.stateMachine().appliedTerm() == s.term();
+        if (leading && caughtUp && (promotedInTerm != s.term() || !lessor.isPrimary())) {
             lessor.promote(nowMs(), extendMs);
             promotedInTerm = s.term();
             LOG.debug("member {} counts lease TTLs from term {} ({} leases)", s.memberId(), s.term(), lessor.size());
-        } else if (!leading && lessor.isPrimary()) {
+        } else if ((!leading || promotedInTerm != s.term()) && lessor.isPrimary()) {
             lessor.demote();
             promotedInTerm = -1;
         }

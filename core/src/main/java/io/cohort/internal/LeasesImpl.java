@@ -3,7 +3,6 @@ package io.cohort.internal;
 import io.cohort.CohortException;
 import io.cohort.Leases;
 import io.cohort.mvcc.ErrorCode;
-import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantRequest;
 import io.cohort.mvcc.LeaseGrantResponse;
 import io.cohort.mvcc.LeaseList;
@@ -11,7 +10,6 @@ import io.cohort.mvcc.LeaseNotFoundException;
 import io.cohort.mvcc.LeaseRevokeRequest;
 import io.cohort.mvcc.LeaseTimeToLive;
 import io.cohort.mvcc.Lessor;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,19 +73,11 @@ public final class LeasesImpl implements Leases {
     public CompletableFuture<Long> keepAliveOnceAsync(long id) {
         CompletableFuture<Long> ttl;
         if (node.status().isLeader() && node.lessor().isPrimary()) {
-            // A checkpointed remaining TTL is what the next leader counts from: record the full TTL through Raft
-            // before acknowledging the renewal (as etcd's Renew does), else a leader change right after this
-            // keep-alive expires the lease early, by the stale remaining TTL.
-            Lessor primary = node.lessor();
-            long granted = primary.grantedTtlSeconds(id);
-            CompletableFuture<?> checkpointed = primary.checkpointedTtlSeconds(id) > 0 && granted > 0
-                    ? node.write(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(id, granted))))
-                    : CompletableFuture.completedFuture(null);
             // The ReadIndex round confirms this member still leads, so a deposed leader cannot renew.
-            ttl = checkpointed.thenCompose(x -> node.read(false, ks -> {
+            ttl = node.read(false, ks -> {
                 Lessor lessor = node.lessor();
                 return lessor.isPrimary() ? lessor.renew(id, LeaseDriver.nowMs()) : Long.MIN_VALUE;
-            })).thenCompose(t -> t == Long.MIN_VALUE ? node.keepAliveThroughLog(id) : CompletableFuture.completedFuture(t));
+            }).thenCompose(t -> t == Long.MIN_VALUE ? node.keepAliveThroughLog(id) : CompletableFuture.completedFuture(t));
         } else {
             ttl = node.keepAliveThroughLog(id);
         }

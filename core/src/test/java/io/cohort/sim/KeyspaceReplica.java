@@ -52,6 +52,8 @@ final class KeyspaceReplica implements Replica {
     /** The node's lease clock, kept in step with applied grants, revokes and checkpoints as KeyspaceStateMachine does. */
     private final Lessor lessor;
     private long promotedInTerm = -1;
+    /** The term of the last applied entry (KeyspaceStateMachine.appliedTerm). */
+    private long appliedTerm;
     private long applied;
     private final boolean plantedDurabilityBug;
     private boolean open = true;
@@ -97,13 +99,15 @@ final class KeyspaceReplica implements Replica {
         long nowMs = sim.nowMs();
         boolean leading = sim.leads(nodeId);
         long term = sim.termOf(nodeId);
-        if (leading && (promotedInTerm != term || !lessor.isPrimary())) {
+        // As LeaseDriver: count only once every entry of earlier terms is applied.
+        boolean caughtUp = appliedTerm == term || sim.bug() == KeyspaceSimulation.PlantedBug.PROMOTE_BEFORE_CATCH_UP;
+        if (leading && caughtUp && (promotedInTerm != term || !lessor.isPrimary())) {
             lessor.promote(nowMs, sim.bug() == KeyspaceSimulation.PlantedBug.LEASES_WITHOUT_GRACE ? 0
                     : KeyspaceSimulation.ELECTION_TIMEOUT_MS);
             promotedInTerm = term;
             sim.trace("node " + nodeId + " counts lease TTLs from term " + term + " (" + lessor.size() + " leases: "
                     + keyspace.leaseInfos() + ")");
-        } else if (!leading && lessor.isPrimary()) {
+        } else if ((!leading || promotedInTerm != term) && lessor.isPrimary()) {
             lessor.demote();
             promotedInTerm = -1;
         }
@@ -238,6 +242,7 @@ final class KeyspaceReplica implements Replica {
             hub.publish(results); // after the history recorded them: every delivered event is checkable
         }
         applied = entries.get(entries.size() - 1).index();
+        appliedTerm = entries.get(entries.size() - 1).term();
         sim.onApplied(nodeId, applied);
         return digests;
     }
@@ -276,6 +281,7 @@ final class KeyspaceReplica implements Replica {
         hub.restored();
         lessor.load(keyspace.leaseInfos()); // promoted again at the next lease tick if this node leads
         applied = snapshot.meta().index();
+        appliedTerm = snapshot.meta().term();
         sim.onApplied(nodeId, applied);
     }
 

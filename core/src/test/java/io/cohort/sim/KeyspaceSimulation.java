@@ -175,10 +175,10 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          */
         RECIPE_WITHOUT_OWN_KEY_CHECK,
         /**
-         * A keep-alive on the leader renews at once though the lease has a checkpointed remaining TTL (LeasesImpl before
-         * the fix): a leader change before the next checkpoint commits counts from the stale remaining TTL.
+         * A new leader's lease driver counts TTLs as soon as it leads, before applying the entries of earlier terms
+         * (LeaseDriver before the fix): it may miss a committed checkpoint and expire a lease from a stale remaining TTL.
          */
-        RENEW_BEFORE_CHECKPOINT
+        PROMOTE_BEFORE_CATCH_UP
     }
 
     /**

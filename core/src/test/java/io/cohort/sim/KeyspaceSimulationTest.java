@@ -251,14 +251,14 @@ class KeyspaceSimulationTest {
     }
 
     /**
-     * Regression (found at seed 396 of a 1,000-seed run): a keep-alive acknowledged on the leader while the lease's
-     * checkpointed remaining TTL is stale lets the next leader expire the lease within its TTL. Replays that seed with
-     * the old keep-alive path (caught), and with the fixed one (the full TTL checkpointed before renewing: passes).
+     * Regression (found at seed 371 of a 1,000-seed run): a new leader that counted lease TTLs before applying the
+     * previous term's entries missed a committed checkpoint and expired a kept-alive lease early. Replays that seed
+     * with the old driver (caught) and with the fixed one (passes).
      */
     @Test
-    void aRenewalAcknowledgedBeforeItsCheckpointIsCaughtAndTheFixHolds() {
-        long seed = 396;
-        try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.RENEW_BEFORE_CHECKPOINT,
+    void aLeaderCountingLeasesBeforeCatchingUpIsCaughtAndTheFixHolds() {
+        long seed = 371;
+        try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.PROMOTE_BEFORE_CATCH_UP,
                 true)) {
             sim.run();
             throw new IllegalStateException("seed " + seed + " no longer reaches the scenario: " + sim.summary());
@@ -270,8 +270,13 @@ class KeyspaceSimulationTest {
 
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
-        for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
-            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug, false)) {
+        assertPlantedBugCaught(bug, symptom, 1, MAX_SEEDS_TO_CATCH_A_BUG, false);
+    }
+
+    /** Runs seeds {@code first..first+seeds-1} until {@code bug} is caught with a failure mentioning {@code symptom}. */
+    private void assertPlantedBugCaught(PlantedBug bug, String symptom, long first, int seeds, boolean compactions) {
+        for (long seed = first; seed < first + seeds; seed++) {
+            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug, compactions)) {
                 sim.run();
             } catch (AssertionError e) {
                 assertThat(e.getMessage()).as("seed %d fails because of the planted bug %s", seed, bug)
@@ -281,7 +286,7 @@ class KeyspaceSimulationTest {
                 return;
             }
         }
-        throw new AssertionError("planted bug " + bug + " not caught in " + MAX_SEEDS_TO_CATCH_A_BUG + " seeds");
+        throw new AssertionError("planted bug " + bug + " not caught in seeds " + first + ".." + (first + seeds - 1));
     }
 
     private static void run(KeyspaceSimulation sim) {

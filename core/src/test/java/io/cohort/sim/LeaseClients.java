@@ -3,7 +3,6 @@ package io.cohort.sim;
 import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Bytes;
 import io.cohort.mvcc.Event;
-import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantRequest;
 import io.cohort.mvcc.LeaseInfo;
 import io.cohort.mvcc.LeaseRevokeRequest;
@@ -151,20 +150,6 @@ final class LeaseClients {
         Runnable next = () -> sim.later(1 + rnd.nextLong(periodUnits), () -> keepAliveStep(leaseId, wanted, lost));
         if (leader == null || !leader.lessor().isPrimary()) {
             next.run();
-            return;
-        }
-        long granted = leader.lessor().grantedTtlSeconds(leaseId);
-        if (leader.lessor().checkpointedTtlSeconds(leaseId) > 0 && granted > 0
-                && sim.bug() != KeyspaceSimulation.PlantedBug.RENEW_BEFORE_CHECKPOINT) {
-            // LeasesImpl.keepAliveOnceAsync on the leader: the full TTL is checkpointed through Raft before the renewal.
-            sim.submit(leader.nodeId(), new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(leaseId,
-                    granted))), 300, result -> {
-                        if (result != null && result.status() == ApplyResult.Status.APPLIED && leader.isOpen()) {
-                            renew(m, leader, lost, next);
-                        } else {
-                            next.run();
-                        }
-                    });
             return;
         }
         renew(m, leader, lost, next);

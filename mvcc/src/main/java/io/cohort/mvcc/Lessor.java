@@ -255,20 +255,6 @@ public final class Lessor {
         }
     }
 
-    /**
-     * The remaining TTL last checkpointed for lease {@code id} in seconds (what a new primary would count from), 0 if
-     * none, -1 if the lease does not exist.
-     */
-    public long checkpointedTtlSeconds(long id) {
-        lock.lock();
-        try {
-            Lease l = leases.get(id);
-            return l == null ? -1 : l.checkpointedTtlSeconds;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** The granted TTL of lease {@code id} in seconds, or -1 if it does not exist (any node knows this). */
     public long grantedTtlSeconds(long id) {
         lock.lock();
