@@ -30,6 +30,8 @@ class KeyspaceSimulationTest {
 
     static final int DEFAULT_SEEDS = 200;
     static final int MAX_SEEDS_TO_CATCH_A_BUG = 200;
+    static final long CATCH_UP_FIRST_SEED = 390;
+    static final int CATCH_UP_SEEDS = 20;
 
     @TempDir
     Path diskTempDir;
@@ -252,20 +254,17 @@ class KeyspaceSimulationTest {
 
     /**
      * Regression (found at seed 371 of a 1,000-seed run): a new leader that counted lease TTLs before applying the
-     * previous term's entries missed a committed checkpoint and expired a kept-alive lease early. Replays that seed
-     * with the old driver (caught) and with the fixed one (passes).
+     * previous terms' entries missed a committed checkpoint and expired a kept-alive lease early. The old driver must
+     * be caught. The race is rare (first at seed 396 of 1..1000 when this was written), so the default searches a
+     * window around it: {@code -Dsim.catchUpFirstSeed} (default {@value #CATCH_UP_FIRST_SEED}),
+     * {@code -Dsim.catchUpSeeds} (default {@value #CATCH_UP_SEEDS}); if a change to the simulation moves it, search
+     * 1..1000 with those properties and move the window. The default seeds pass with the fixed driver.
      */
     @Test
-    void aLeaderCountingLeasesBeforeCatchingUpIsCaughtAndTheFixHolds() {
-        long seed = 371;
-        try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.PROMOTE_BEFORE_CATCH_UP,
-                true)) {
-            sim.run();
-            throw new IllegalStateException("seed " + seed + " no longer reaches the scenario: " + sim.summary());
-        } catch (AssertionError e) {
-            assertThat(e.getMessage()).contains("within its TTL");
-        }
-        run(new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, true));
+    void aLeaderCountingLeasesBeforeCatchingUpIsCaught() {
+        assertPlantedBugCaught(PlantedBug.PROMOTE_BEFORE_CATCH_UP, "within its TTL",
+                Long.getLong("sim.catchUpFirstSeed", CATCH_UP_FIRST_SEED),
+                Integer.getInteger("sim.catchUpSeeds", CATCH_UP_SEEDS), true);
     }
 
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
