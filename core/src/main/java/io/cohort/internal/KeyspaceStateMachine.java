@@ -38,8 +38,6 @@ public final class KeyspaceStateMachine implements StateMachine {
     private final Object writerLock = new Object();
     private volatile long lastWriteNs = System.nanoTime();
     private volatile HashCheck divergence;
-    /** The term of the last entry applied (0 until one is, after a snapshot install: the snapshot's). */
-    private volatile long appliedTerm;
 
     /** Applies to {@code keyspace} for member {@code memberId}, publishing every batch's events to {@code watchHub}. */
     public KeyspaceStateMachine(long memberId, Keyspace keyspace, WatchHub watchHub, SnapshotStore snapshots) {
@@ -87,9 +85,6 @@ public final class KeyspaceStateMachine implements StateMachine {
             }
         }
         assert applied.size() == writes.size() : "one result per command";
-        if (n > 0) {
-            appliedTerm = committed.get(n - 1).term();
-        }
         long nowMs = LeaseDriver.nowMs();
         List<Object> results = new ArrayList<>(n);
         int w = 0;
@@ -134,15 +129,6 @@ public final class KeyspaceStateMachine implements StateMachine {
             return lessor.renew(leaseId, nowMs);
         }
         return lessor.grantedTtlSeconds(leaseId);
-    }
-
-    /**
-     * The term of the last applied entry. A new leader has applied every entry of earlier terms (and so knows every
-     * lease, revoke and checkpoint committed before it) once this equals its term: it appends an entry of its own term
-     * first thing. Its lease clock must not count before that (etcd promotes its lessor at the same point).
-     */
-    public long appliedTerm() {
-        return appliedTerm;
     }
 
     /** The lease clock kept in step by this state machine. */
@@ -205,7 +191,6 @@ public final class KeyspaceStateMachine implements StateMachine {
         synchronized (writerLock) {
             keyspace.restoreSnapshot(tmp);
             held = keyspace.appliedIndex();
-            appliedTerm = snapshot.meta().term();
             lastWriteNs = System.nanoTime();
             watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
             lessor.load(keyspace.leaseInfos()); // The lease driver promotes it again if this member leads.

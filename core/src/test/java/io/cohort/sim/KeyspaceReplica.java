@@ -52,6 +52,8 @@ final class KeyspaceReplica implements Replica {
     /** The node's lease clock, kept in step with applied grants, revokes and checkpoints as KeyspaceStateMachine does. */
     private final Lessor lessor;
     private long promotedInTerm = -1;
+    /** When the lease clock last became primary (simulated ms), -1 if it is not. */
+    private long promotedAtMs = -1;
     /** The term of the last applied entry (KeyspaceStateMachine.appliedTerm). */
     private long appliedTerm;
     private long applied;
@@ -105,11 +107,13 @@ final class KeyspaceReplica implements Replica {
             lessor.promote(nowMs, sim.bug() == KeyspaceSimulation.PlantedBug.LEASES_WITHOUT_GRACE ? 0
                     : KeyspaceSimulation.ELECTION_TIMEOUT_MS);
             promotedInTerm = term;
+            promotedAtMs = nowMs;
             sim.trace("node " + nodeId + " counts lease TTLs from term " + term + " (" + lessor.size() + " leases: "
                     + keyspace.leaseInfos() + ")");
         } else if ((!leading || promotedInTerm != term) && lessor.isPrimary()) {
             lessor.demote();
             promotedInTerm = -1;
+            promotedAtMs = -1;
         }
         if (lessor.isPrimary()) {
             for (long id : lessor.expired(nowMs, 500)) {
@@ -121,6 +125,11 @@ final class KeyspaceReplica implements Replica {
             }
         }
         sim.later(KeyspaceSimulation.TICK_UNITS, this::leaseTick);
+    }
+
+    /** When this node's lease clock became primary (simulated ms), or -1 if it does not count TTLs. */
+    long leasesCountedSinceMs() {
+        return open && lessor.isPrimary() ? promotedAtMs : -1;
     }
 
     /** The node's lease clock. */

@@ -234,8 +234,21 @@ final class LeaseClients {
      * (plus time to commit) every lease must be gone on every member, with every key bound to one.
      */
     void finish(WriteHistory history) {
+        // From when the current leader started counting (a leader change resets the bound), a lease nobody keeps
+        // alive is revoked within its TTL (at most 4 s) plus the election timeout, plus time to retry and commit.
         long waitMs = 4_000 + KeyspaceSimulation.ELECTION_TIMEOUT_MS + 2 * KeyspaceSimulation.LEASE_REVOKE_RETRY_MS;
-        sim.runUnits(waitMs / KeyspaceSimulation.MS_PER_UNIT);
+        for (int attempt = 0; ; attempt++) {
+            KeyspaceReplica leader = sim.leaderReplica();
+            long since = leader == null ? -1 : leader.leasesCountedSinceMs();
+            if (since >= 0 && sim.nowMs() >= since + waitMs) {
+                break;
+            }
+            if (attempt == 200) {
+                sim.failRun("no leader counted lease TTLs for " + waitMs + " ms in a row after the faults stopped");
+            }
+            sim.runUnits(since < 0 ? KeyspaceSimulation.TICK_UNITS
+                    : (since + waitMs - sim.nowMs()) / KeyspaceSimulation.MS_PER_UNIT + 1);
+        }
         sim.awaitQuiescent();
         for (KeyspaceReplica r : sim.memberReplicas()) {
             List<LeaseInfo> left = r.keyspace().leaseInfos();
