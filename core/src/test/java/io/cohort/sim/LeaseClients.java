@@ -237,9 +237,11 @@ final class LeaseClients {
         // From when the current leader started counting (a leader change resets the bound), a lease nobody keeps
         // alive is revoked within its TTL (at most 4 s) plus the election timeout, plus time to retry and commit.
         long waitMs = 4_000 + KeyspaceSimulation.ELECTION_TIMEOUT_MS + 2 * KeyspaceSimulation.LEASE_REVOKE_RETRY_MS;
+        long keepAlivesStoppedMs = sim.nowMs(); // keep-alives stop with the faults, before this
         for (int attempt = 0; ; attempt++) {
             KeyspaceReplica leader = sim.leaderReplica();
-            long since = leader == null ? -1 : leader.leasesCountedSinceMs();
+            long counted = leader == null ? -1 : leader.leasesCountedSinceMs();
+            long since = counted < 0 ? -1 : Math.max(counted, keepAlivesStoppedMs);
             if (since >= 0 && sim.nowMs() >= since + waitMs) {
                 break;
             }
