@@ -102,10 +102,10 @@ final class KeyspaceReplica implements Replica {
         boolean leading = sim.leads(nodeId);
         long term = sim.termOf(nodeId);
         // As LeaseDriver: count only once every entry of earlier terms is applied.
-        boolean caughtUp = appliedTerm == term || sim.bug() == KeyspaceSimulation.PlantedBug.PROMOTE_BEFORE_CATCH_UP;
+        boolean caughtUp = appliedTerm == term;
         if (leading && caughtUp && (promotedInTerm != term || !lessor.isPrimary())) {
-            lessor.promote(nowMs, sim.bug() == KeyspaceSimulation.PlantedBug.LEASES_WITHOUT_GRACE ? 0
-                    : KeyspaceSimulation.ELECTION_TIMEOUT_MS);
+            lessor.promote(nowMs, sim.bug() == KeyspaceSimulation.PlantedBug.LEASES_WITHOUT_GRACE
+                    ? -KeyspaceSimulation.ELECTION_TIMEOUT_MS : KeyspaceSimulation.ELECTION_TIMEOUT_MS);
             promotedInTerm = term;
             promotedAtMs = nowMs;
             sim.trace("node " + nodeId + " counts lease TTLs from term " + term + " (" + lessor.size() + " leases: "

@@ -163,8 +163,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         /** The network may deliver a forwarded PROPOSE twice, so the leader appends its command twice. */
         DUPLICATED_PROPOSALS,
         /**
-         * A new leader counts every lease's TTL from its election without the election timeout of grace, so a lease
-         * renewed on the deposed leader just before it noticed can expire early.
+         * A new leader counts every lease's TTL as if an election timeout had already passed (a grace of minus one
+         * election timeout instead of plus one), so a lease renewed on the deposed leader expires early.
          */
         LEASES_WITHOUT_GRACE,
         /** The leaders' lease drivers never revoke an expired lease. */
@@ -173,12 +173,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          * Election and lock contenders wait only for older keys to go, without checking their own key is still there
          * (Recipes before the fix): one whose session expired while it waited believes it leads anyway.
          */
-        RECIPE_WITHOUT_OWN_KEY_CHECK,
-        /**
-         * A new leader's lease driver counts TTLs as soon as it leads, before applying the entries of earlier terms
-         * (LeaseDriver before the fix): it may miss a committed checkpoint and expire a lease from a stale remaining TTL.
-         */
-        PROMOTE_BEFORE_CATCH_UP
+        RECIPE_WITHOUT_OWN_KEY_CHECK
     }
 
     /**
