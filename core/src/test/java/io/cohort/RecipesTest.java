@@ -131,6 +131,32 @@ class RecipesTest {
         }
     }
 
+    /**
+     * Regression (found by the keyspace simulation): a waiter whose session's lease goes while it waits must not take
+     * the lock once the keys before it are gone; its key is gone too, so it fails with LeaseLost (as etcd's Mutex
+     * does), instead of holding a lock alongside the next waiter.
+     */
+    @Test
+    void aWaiterWhoseLeaseWentWhileWaitingDoesNotGetTheLock() throws Exception {
+        try (TestCluster cluster = TestCluster.start(3)) {
+            CohortNode node = cluster.awaitLeader();
+            // Long TTLs: the sessions' keep-alives (every third of the TTL) do not notice the revoke in time.
+            try (Session a = node.newSession(Duration.ofSeconds(30));
+                 Session b = node.newSession(Duration.ofSeconds(30))) {
+                Lock.Held held = a.lock("locks/r").acquire(Duration.ofSeconds(5));
+                CompletableFuture<Lock.Held> waiting = b.lock("locks/r").acquireAsync();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (node.kv().get(KeyRange.prefix("locks/r/")).kvs().size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                node.leases().revoke(b.leaseId()); // b's key goes with it
+                held.close(); // a's key goes: nobody is before b's (gone) key
+                assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(io.cohort.CohortException.LeaseLost.class);
+            }
+        }
+    }
+
     @Test
     void aDeadHoldersLockIsFreedWhenItsLeaseExpires() throws Exception {
         try (TestCluster cluster = TestCluster.start(3)) {

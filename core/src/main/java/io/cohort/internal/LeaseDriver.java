@@ -36,6 +36,10 @@ final class LeaseDriver implements AutoCloseable {
     private final AtomicInteger outstandingRevokes = new AtomicInteger();
     private volatile boolean running = true;
     private long promotedInTerm = -1;
+    /** The term of the catch-up read in flight or done (-1 again if it failed, to be retried). */
+    private volatile long catchUpReadTerm = -1;
+    /** The term in which a linearizable read completed while leading: every earlier term's entry is applied. */
+    private volatile long caughtUpInTerm = -1;
 
     LeaseDriver(NodeCore node, Lessor lessor, long tickMs, long electionTimeoutMs) {
         this.node = node;
@@ -74,11 +78,27 @@ final class LeaseDriver implements AutoCloseable {
     void step() {
         NodeStatus s = node.status();
         boolean leading = s.role() == Role.LEADER;
-        if (leading && (promotedInTerm != s.term() || !lessor.isPrimary())) {
+        // Count only once every entry of earlier terms is applied (etcd promotes its lessor at the same point): before
+        // that, a checkpoint committed under the previous leader may be missing here, and a lease would expire early
+        // from a stale remaining TTL. A linearizable read on the new leader completes only after it committed an entry
+        // of its own term and applied up to it.
+        if (leading && caughtUpInTerm != s.term() && catchUpReadTerm != s.term()) {
+            long term = s.term();
+            catchUpReadTerm = term;
+            node.read(false, ks -> Boolean.TRUE).whenComplete((x, e) -> {
+                if (e == null) {
+                    caughtUpInTerm = term;
+                } else {
+                    catchUpReadTerm = -1; // tried again at the next step
+                }
+            });
+        }
+        boolean caughtUp = caughtUpInTerm == s.term();
+        if (leading && caughtUp && (promotedInTerm != s.term() || !lessor.isPrimary())) {
             lessor.promote(nowMs(), extendMs);
             promotedInTerm = s.term();
             LOG.debug("member {} counts lease TTLs from term {} ({} leases)", s.memberId(), s.term(), lessor.size());
-        } else if (!leading && lessor.isPrimary()) {
+        } else if ((!leading || promotedInTerm != s.term()) && lessor.isPrimary()) {
             lessor.demote();
             promotedInTerm = -1;
         }

@@ -96,8 +96,11 @@ public final class Recipes {
     }
 
     /**
-     * Completes once no key under {@code prefix} was created before {@code myRevision}: waits for the deletion of
-     * the latest such key, again and again (each contender watches only its predecessor: no thundering herd).
+     * Completes once no key under {@code prefix} was created before {@code myRevision} while the contender's own key
+     * (created at {@code myRevision}) is still there: waits for the deletion of the latest older key, again and again
+     * (each contender watches only its predecessor: no thundering herd). Fails with {@link CohortException.LeaseLost}
+     * if the own key is gone (its session's lease expired or was revoked), as etcd's Mutex does: else a contender whose
+     * key expired while it waited would believe it leads alongside the real leader.
      */
     public static CompletableFuture<Void> waitForPredecessors(CohortNode node, String prefix, long myRevision,
                                                               Executor executor) {
@@ -111,19 +114,26 @@ public final class Recipes {
         if (done.isDone()) {
             return;
         }
+        // One read, at one revision: the own key (the newest created up to myRevision) and the newest older one.
         node.kv().getAsync(KeyRange.prefix(prefix), GetOptions.defaults()
-                        .withCreateRevisions(0, myRevision - 1)
-                        .withSort(GetOptions.SortTarget.CREATE, GetOptions.SortOrder.DESCEND).withLimit(1))
+                        .withCreateRevisions(0, myRevision)
+                        .withSort(GetOptions.SortTarget.CREATE, GetOptions.SortOrder.DESCEND).withLimit(2))
                 .whenComplete((GetResult r, Throwable e) -> {
                     if (e != null) {
                         done.completeExceptionally(e);
                         return;
                     }
-                    if (r.kvs().isEmpty()) {
+                    if (r.kvs().isEmpty() || r.kvs().get(0).createRevision() != myRevision) {
+                        done.completeExceptionally(new CohortException.LeaseLost("the key created at revision "
+                                + myRevision + " under '" + prefix + "' is gone at revision " + r.revision()
+                                + ": its session's lease expired or was revoked", null));
+                        return;
+                    }
+                    if (r.kvs().size() == 1) {
                         done.complete(null);
                         return;
                     }
-                    Bytes predecessor = r.kvs().get(0).key();
+                    Bytes predecessor = r.kvs().get(1).key();
                     // Watch it from just after the read: its deletion cannot slip in between.
                     WatchSpec spec = WatchSpec.of(KeyRange.key(predecessor)).fromRevision(r.revision() + 1)
                             .withoutPuts();

@@ -4,6 +4,12 @@ import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.LeaseCheckpointRequest;
+import io.cohort.mvcc.LeaseGrantResponse;
+import io.cohort.mvcc.LeaseRevokeRequest;
+import io.cohort.mvcc.Lessor;
+import io.cohort.mvcc.WatchHub;
+import io.cohort.mvcc.WriteRequest;
 import io.cohort.raft.Entry;
 import io.cohort.raft.EntryType;
 import io.cohort.raft.Snapshot;
@@ -42,6 +48,14 @@ final class KeyspaceReplica implements Replica {
     private final int epoch;
     private final Path dir;
     private final Keyspace keyspace;
+    private final WatchHub hub;
+    /** The node's lease clock, kept in step with applied grants, revokes and checkpoints as KeyspaceStateMachine does. */
+    private final Lessor lessor;
+    private long promotedInTerm = -1;
+    /** When the lease clock last became primary (simulated ms), -1 if it is not. */
+    private long promotedAtMs = -1;
+    /** The term of the last applied entry (KeyspaceStateMachine.appliedTerm). */
+    private long appliedTerm;
     private long applied;
     private final boolean plantedDurabilityBug;
     private boolean open = true;
@@ -69,6 +83,117 @@ final class KeyspaceReplica implements Replica {
             }
         }
         this.applied = Math.max(keyspace.appliedIndex(), snapIndex);
+        // Watches in simulated time: no dispatcher thread; the node's pump below delivers, listeners run inline.
+        this.hub = WatchHub.startDriven(keyspace, sim.watchHubConfig(), sim::nowNanos);
+        sim.later(1 + sim.extraRnd().nextInt(10), this::pump);
+        this.lessor = new Lessor(KeyspaceSimulation.LEASE_CHECKPOINT_INTERVAL_MS, KeyspaceSimulation.LEASE_REVOKE_RETRY_MS);
+        lessor.load(keyspace.leaseInfos());
+        sim.later(1 + sim.extraRnd().nextInt(KeyspaceSimulation.TICK_UNITS), this::leaseTick);
+    }
+
+    /**
+     * One step of the node's lease driver, as core's LeaseDriver does it every tick: follow the Raft role (promote the
+     * lessor on becoming leader, with an election timeout of grace; demote it on losing leadership), then propose the
+     * revocation of expired leases and the checkpoints that are due.
+     */
+    private void leaseTick() {
+        if (!open) {
+            return;
+        }
+        long nowMs = sim.nowMs();
+        boolean leading = sim.leads(nodeId);
+        long term = sim.termOf(nodeId);
+        // As LeaseDriver: count only once every entry of earlier terms is applied.
+        boolean caughtUp = appliedTerm == term;
+        if (leading && caughtUp && (promotedInTerm != term || !lessor.isPrimary())) {
+            lessor.promote(nowMs, sim.bug() == KeyspaceSimulation.PlantedBug.LEASES_WITHOUT_GRACE
+                    ? -KeyspaceSimulation.ELECTION_TIMEOUT_MS : KeyspaceSimulation.ELECTION_TIMEOUT_MS);
+            promotedInTerm = term;
+            promotedAtMs = nowMs;
+            sim.trace("node " + nodeId + " counts lease TTLs from term " + term + " (" + lessor.size() + " leases: "
+                    + keyspace.leaseInfos() + ")");
+        } else if ((!leading || promotedInTerm != term) && lessor.isPrimary()) {
+            lessor.demote();
+            promotedInTerm = -1;
+            promotedAtMs = -1;
+        }
+        if (lessor.isPrimary()) {
+            for (long id : lessor.expired(nowMs, 500)) {
+                sim.proposeExpiry(this, id);
+            }
+            List<LeaseCheckpointRequest.Checkpoint> due = lessor.dueCheckpoints(nowMs, 1000);
+            if (!due.isEmpty()) {
+                sim.proposeLeaseCheckpoint(this, new LeaseCheckpointRequest(due));
+            }
+        }
+        sim.later(KeyspaceSimulation.TICK_UNITS, this::leaseTick);
+    }
+
+    /** When this node's lease clock became primary (simulated ms), or -1 if it does not count TTLs. */
+    long leasesCountedSinceMs() {
+        return open && lessor.isPrimary() ? promotedAtMs : -1;
+    }
+
+    /** The node's lease clock. */
+    Lessor lessor() {
+        if (!open) {
+            throw new IllegalStateException("node " + nodeId + " crashed: its lease clock is gone");
+        }
+        return lessor;
+    }
+
+    /** Keeps the lease clock in step with an applied command (KeyspaceStateMachine.trackLeases). */
+    private void trackLeases(WriteRequest request, ApplyResult result) {
+        if (result.status() != ApplyResult.Status.APPLIED) {
+            return;
+        }
+        if (result.response() instanceof LeaseGrantResponse g) {
+            lessor.granted(g.id(), g.ttlSeconds(), sim.nowMs());
+        } else if (request instanceof LeaseRevokeRequest r) {
+            lessor.revoked(r.id());
+        } else if (request instanceof LeaseCheckpointRequest c) {
+            for (LeaseCheckpointRequest.Checkpoint cp : c.checkpoints()) {
+                lessor.checkpointed(cp.id(), cp.remainingTtlSeconds());
+            }
+        }
+    }
+
+    /** The node's watch dispatcher: a few rounds now and then, so buffers fill, catch-ups interleave with applies. */
+    private void pump() {
+        if (!open) {
+            return;
+        }
+        for (int rounds = 1 + sim.extraRnd().nextInt(3); rounds > 0 && hub.doWork() > 0; rounds--) {
+            // one dispatcher round each
+        }
+        sim.rethrowListenerFailure();
+        sim.later(1 + sim.extraRnd().nextInt(10), this::pump);
+    }
+
+    /** Runs the node's watch dispatcher until it has nothing left to do. */
+    void drainHub() {
+        for (int rounds = 0; hub.doWork() > 0; rounds++) {
+            if (rounds > 100_000) {
+                throw new AssertionError("node " + nodeId + ": the watch hub still had work after 100,000 rounds");
+            }
+        }
+        sim.rethrowListenerFailure();
+    }
+
+    /** The node's watch hub (driven by the simulation). */
+    WatchHub hub() {
+        if (!open) {
+            throw new IllegalStateException("node " + nodeId + " crashed: its watch hub is gone");
+        }
+        return hub;
+    }
+
+    long nodeId() {
+        return nodeId;
+    }
+
+    boolean isOpen() {
+        return open;
     }
 
     Keyspace keyspace() {
@@ -114,15 +239,21 @@ final class KeyspaceReplica implements Replica {
                 digests[i] = mix(e.index() * 31 + e.type().code());
                 continue;
             }
+            Command command = commands.get(r);
             ApplyResult result = results.get(r++);
             if (result.appliedIndex() != e.index()) {
                 throw new AssertionError("result for " + result.appliedIndex() + " at entry " + e.index());
             }
             digests[i] = mix(e.index() * 31 + result.status().ordinal() * 7L
                     + (result.response() == null ? 0 : result.response().hashCode()));
-            sim.onCommandApplied(this, nodeId, opIds[i], result);
+            trackLeases(command.request(), result);
+            sim.onCommandApplied(this, nodeId, opIds[i], command.request(), result);
+        }
+        if (!results.isEmpty()) {
+            hub.publish(results); // after the history recorded them: every delivered event is checkable
         }
         applied = entries.get(entries.size() - 1).index();
+        appliedTerm = entries.get(entries.size() - 1).term();
         sim.onApplied(nodeId, applied);
         return digests;
     }
@@ -157,7 +288,11 @@ final class KeyspaceReplica implements Replica {
     @Override
     public void restore(Snapshot snapshot) {
         restoreKeyspace(snapshot);
+        sim.watchesThroughSnapshotInstalls += hub.size();
+        hub.restored();
+        lessor.load(keyspace.leaseInfos()); // promoted again at the next lease tick if this node leads
         applied = snapshot.meta().index();
+        appliedTerm = snapshot.meta().term();
         sim.onApplied(nodeId, applied);
     }
 
@@ -195,7 +330,11 @@ final class KeyspaceReplica implements Replica {
 
     @Override
     public void crash(boolean machineCrash) {
-        close();
+        // The process is gone: its watch hub with it, no last message to anyone (clients see the connection drop).
+        if (open) {
+            open = false;
+            keyspace.close();
+        }
         sim.onCrash(nodeId);
         if (!machineCrash) {
             return; // the page cache keeps every committed LMDB transaction
@@ -222,6 +361,7 @@ final class KeyspaceReplica implements Replica {
     void close() {
         if (open) {
             open = false;
+            hub.close(); // every open watch gets its CANCELLED_CLOSED, checked (the simulation rethrows at its close)
             keyspace.close();
         }
     }

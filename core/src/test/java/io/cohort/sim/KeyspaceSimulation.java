@@ -20,6 +20,8 @@ import io.cohort.mvcc.DeleteRangeResponse;
 import io.cohort.mvcc.Event;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceConfig;
+import io.cohort.mvcc.LeaseCheckpointRequest;
+import io.cohort.mvcc.LeaseRevokeRequest;
 import io.cohort.mvcc.PutRequest;
 import io.cohort.mvcc.RangeRequest;
 import io.cohort.mvcc.RangeResponse;
@@ -27,6 +29,7 @@ import io.cohort.mvcc.Response;
 import io.cohort.mvcc.RevisionException;
 import io.cohort.mvcc.TxnRequest;
 import io.cohort.mvcc.TxnResponse;
+import io.cohort.mvcc.WatchHubConfig;
 import io.cohort.mvcc.WriteRequest;
 import io.cohort.raft.Membership;
 import io.cohort.raft.Message;
@@ -48,7 +51,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -95,10 +100,35 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     private final Map<String, Long> sessionRevision = new HashMap<>();
     private final Map<String, String> lastSeen = new HashMap<>();
 
+    /** Randomness of the watch, lease and recipe workloads: a stream of its own. */
+    private final SplittableRandom extraRnd;
+    private final WriteHistory writeHistory = new WriteHistory();
+    private final WatchHubConfig watchHubConfig;
+    private final WatchClients watchClients;
+    private final LeaseClients leaseClients;
+    private final RecipeClients election;
+    private final RecipeClients lock;
+    private final Map<Long, RecipeRead> recipeReads = new HashMap<>();
+
+    private record RecipeRead(long nodeId, int epoch, Runnable ready, Runnable failed) {
+    }
+    /** Operations of the workloads in this package, by op ID: answered when their node applies them. */
+    private final Map<Long, Submitted> submitted = new HashMap<>();
+    /** Ops that may fail to apply (a revoke of a lease already gone, a put with an expired lease, ...). */
+    private final Set<Long> mayFailOps = new HashSet<>();
+    private final Set<Long> expiryRevokeOps = new HashSet<>();
+
+    private record Submitted(long nodeId, int epoch, Consumer<ApplyResult> outcome) {
+    }
+    private final Map<Long, Long> compactionRevisionOf = new HashMap<>();
+
+    private AssertionError listenerFailure;
     private String closedSummary;
     private final Set<Long> compactionOps = new HashSet<>();
     private long latestRevision;
     long compactionsApplied;
+    /** Open watches on nodes that installed a snapshot, summed over the installs. */
+    long watchesThroughSnapshotInstalls;
     long restartsFromSnapshot;
     long serializableReadsBackAfterRestart;
     long machineCrashesKeepingKeyspace;
@@ -131,7 +161,19 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
          */
         TRUST_KEYSPACE_AFTER_MACHINE_CRASH,
         /** The network may deliver a forwarded PROPOSE twice, so the leader appends its command twice. */
-        DUPLICATED_PROPOSALS
+        DUPLICATED_PROPOSALS,
+        /**
+         * A new leader counts every lease's TTL as if an election timeout had already passed (a grace of minus one
+         * election timeout instead of plus one), so a lease renewed on the deposed leader expires early.
+         */
+        LEASES_WITHOUT_GRACE,
+        /** The leaders' lease drivers never revoke an expired lease. */
+        NO_LEASE_EXPIRY,
+        /**
+         * Election and lock contenders wait only for older keys to go, without checking their own key is still there
+         * (Recipes before the fix): one whose session expired while it waited believes it leads anyway.
+         */
+        RECIPE_WITHOUT_OWN_KEY_CHECK
     }
 
     /**
@@ -159,6 +201,298 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         this.opTimeoutUnits = 200 + rnd.nextInt(400);
         this.clientBusy = new boolean[clientCount];
         this.clientSeq = new int[clientCount];
+        this.extraRnd = new SplittableRandom(seed * 0xD1B54A32D192ED03L + 0x5EEDL);
+        // Small bounds now and then, so revisions are batched whole, catch-ups take many steps, slow consumers are
+        // cancelled; progress every 0.5-5 s of simulated time (a unit is 10 ms) or never.
+        WatchHubConfig hubConfig = WatchHubConfig.defaults();
+        if (extraRnd.nextBoolean()) {
+            hubConfig = new WatchHubConfig(1000, 3 + extraRnd.nextInt(40), 1 + extraRnd.nextInt(4),
+                    1 + extraRnd.nextInt(6), extraRnd.nextInt(3) == 0 ? 0 : 500 + extraRnd.nextInt(4500));
+        } else {
+            hubConfig = hubConfig.withProgressIntervalMs(500 + extraRnd.nextInt(4500));
+        }
+        this.watchHubConfig = hubConfig;
+        this.watchClients = new WatchClients(this, writeHistory, seed, keys);
+        this.leaseClients = new LeaseClients(this, seed);
+        this.election = new RecipeClients(this, leaseClients, writeHistory, "election/billing/", seed);
+        this.lock = new RecipeClients(this, leaseClients, writeHistory, "lock/invoices/", seed + 1);
+    }
+
+    // ------------------------------------------------------------------ for the workloads in this package
+
+    /** Simulated milliseconds per time unit (a tick is {@value #TICK_UNITS} units). */
+    static final long MS_PER_UNIT = 10;
+    static final int TICK_UNITS = TICK;
+    /** The nodes' election timeout (10 ticks), the grace a new leader gives every lease: LeaseDriver's extendMs. */
+    static final long ELECTION_TIMEOUT_MS = 10L * TICK * MS_PER_UNIT;
+    /** Leases with a TTL above 2 s get their remaining TTL checkpointed every 2 s. */
+    static final long LEASE_CHECKPOINT_INTERVAL_MS = 2_000;
+    static final long LEASE_REVOKE_RETRY_MS = 1_000;
+
+    long now() {
+        return now;
+    }
+
+    boolean leads(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n != null && n.alive && n.core.role() == Role.LEADER;
+    }
+
+    long termOf(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n == null ? -1 : n.core.term();
+    }
+
+    /** The alive leader of the highest term, or -1. */
+    long leaderId() {
+        Node n = leader();
+        return n == null ? -1 : n.id;
+    }
+
+    /** The replica of the alive leader of the highest term, or null. */
+    KeyspaceReplica leaderReplica() {
+        Node n = leader();
+        KeyspaceReplica r = n == null ? null : replicas.get(n.id);
+        return r != null && r.isOpen() ? r : null;
+    }
+
+    /**
+     * A random node that believes it leads (alive, leader role, possibly deposed without knowing it yet): where a
+     * client connected to it sends keep-alives. Null if none.
+     */
+    KeyspaceReplica randomBelievedLeader(SplittableRandom r) {
+        List<KeyspaceReplica> leaders = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            KeyspaceReplica replica = replicas.get(n.id);
+            if (n.alive && n.core.role() == Role.LEADER && replica != null && replica.isOpen()) {
+                leaders.add(replica);
+            }
+        }
+        return leaders.isEmpty() ? null : leaders.get(r.nextInt(leaders.size()));
+    }
+
+    /** The replicas of the current leader's members (after the faults: every one is alive). */
+    List<KeyspaceReplica> memberReplicas() {
+        Node l = leader();
+        List<KeyspaceReplica> out = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            if (l != null && l.core.membership().contains(n.id) && n.alive) {
+                out.add(replicas.get(n.id));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Proposes {@code request} on node {@code nodeId} for a workload of this package; {@code outcome} gets the node's
+     * apply result, or null if the outcome is unknown (refused, node crashed, no answer within {@code timeoutUnits}).
+     * The request may fail to apply (it is the workload's to judge).
+     */
+    void submit(long nodeId, WriteRequest request, int timeoutUnits, Consumer<ApplyResult> outcome) {
+        Node n = nodes.get(nodeId);
+        long opId = ++opSeq;
+        mayFailOps.add(opId);
+        if (n == null || !n.acceptsCalls()) {
+            schedule(1, () -> outcome.accept(null));
+            return;
+        }
+        byte[] command = CommandCodec.encode(request);
+        submitted.put(opId, new Submitted(nodeId, n.epoch, outcome));
+        if (!n.propose(ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array())) {
+            submitted.remove(opId);
+            schedule(1, () -> outcome.accept(null));
+            return;
+        }
+        schedule(timeoutUnits, () -> {
+            Submitted s = submitted.remove(opId);
+            if (s != null) {
+                s.outcome().accept(null);
+            }
+        });
+    }
+
+    /** The bug planted in this run. */
+    PlantedBug bug() {
+        return bug;
+    }
+
+    /**
+     * A linearizable read on node {@code nodeId} (ReadIndex, then wait until the node applied the read index):
+     * {@code ready} runs once the node may serve it from its keyspace, {@code failed} if it cannot (refused, crashed,
+     * no answer within {@code timeoutUnits}). Both run as events of their own, never inside the node's Raft step.
+     */
+    void linearizableRead(long nodeId, int timeoutUnits, Runnable ready, Runnable failed) {
+        Node n = nodes.get(nodeId);
+        if (n == null || !n.acceptsCalls()) {
+            schedule(1, failed);
+            return;
+        }
+        byte[] context = newReadContext();
+        long rid = ByteBuffer.wrap(context).getLong();
+        recipeReads.put(rid, new RecipeRead(nodeId, n.epoch, ready, failed));
+        if (!n.readIndex(context)) {
+            recipeReads.remove(rid);
+            schedule(1, failed);
+            return;
+        }
+        schedule(timeoutUnits, () -> {
+            RecipeRead r = recipeReads.remove(rid);
+            if (r != null) {
+                r.failed().run();
+            }
+        });
+    }
+
+    /** Serves recipe read {@code rid} once its node applied {@code index} (checked every unit until it times out). */
+    private void serveRecipeRead(long rid, long index) {
+        RecipeRead r = recipeReads.get(rid);
+        if (r == null) {
+            return; // timed out
+        }
+        Node n = nodes.get(r.nodeId());
+        if (!n.alive || n.epoch != r.epoch()) {
+            return; // the timeout reports it
+        }
+        if (n.replica.appliedIndex() >= index) {
+            recipeReads.remove(rid);
+            r.ready().run();
+        } else {
+            schedule(1, () -> serveRecipeRead(rid, index));
+        }
+    }
+
+    /** A leader's lease driver proposes the revocation of expired lease {@code leaseId}. */
+    void proposeExpiry(KeyspaceReplica replica, long leaseId) {
+        if (bug == PlantedBug.NO_LEASE_EXPIRY) {
+            return;
+        }
+        Node n = nodes.get(replica.nodeId());
+        long opId = ++opSeq;
+        mayFailOps.add(opId); // revoked meanwhile (a retry, another leader's revoke): "lease not found"
+        expiryRevokeOps.add(opId);
+        byte[] command = CommandCodec.encode(new LeaseRevokeRequest(leaseId));
+        proposeQueued(n, n.epoch, ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
+        log("node " + n.id + " revokes expired lease " + leaseId);
+    }
+
+    /**
+     * Proposes {@code data} on {@code n} as the node's bounded command queue would: if the Raft thread is busy (waiting
+     * for a sync) it is proposed as soon as it is free, unless the node crashed meanwhile.
+     */
+    private void proposeQueued(Node n, int epoch, byte[] data) {
+        if (!n.alive || n.epoch != epoch) {
+            return;
+        }
+        if (n.acceptsCalls()) {
+            n.propose(data);
+        } else {
+            schedule(1, () -> proposeQueued(n, epoch, data));
+        }
+    }
+
+    /** A leader's lease driver proposes the checkpoint of remaining TTLs. */
+    void proposeLeaseCheckpoint(KeyspaceReplica replica, LeaseCheckpointRequest request) {
+        Node n = nodes.get(replica.nodeId());
+        long opId = ++opSeq;
+        mayFailOps.add(opId);
+        byte[] command = CommandCodec.encode(request);
+        proposeQueued(n, n.epoch, ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
+    }
+
+    /** Runs until the leader's whole log is applied by every member (fails after 600 ticks). */
+    void awaitQuiescent() {
+        Node leader = leader();
+        for (int ticks = 0; !quiescent(leader); ticks++) {
+            if (ticks == 600) {
+                fail("after healing, the members did not all apply the leader's log within 600 ticks");
+            }
+            runFor(TICK);
+            leader = leader();
+        }
+    }
+
+    long nowNanos() {
+        return now * MS_PER_UNIT * 1_000_000L;
+    }
+
+    long nowMs() {
+        return now * MS_PER_UNIT;
+    }
+
+    SplittableRandom extraRnd() {
+        return extraRnd;
+    }
+
+    WatchHubConfig watchHubConfig() {
+        return watchHubConfig;
+    }
+
+    void later(long delayUnits, Runnable r) {
+        schedule(delayUnits, r);
+    }
+
+    int chaosUnits() {
+        return chaosTimeUnits;
+    }
+
+    boolean chaosOver() {
+        return now >= chaosTimeUnits;
+    }
+
+    void trace(String s) {
+        log(s);
+    }
+
+    void failRun(String what) {
+        fail(what);
+    }
+
+    /**
+     * Fails the run from inside a watch listener: the hub catches what a listener throws (and carries on), so the
+     * failure is kept and thrown again once the hub's round returns ({@link #rethrowListenerFailure}).
+     */
+    void failFromListener(String what) {
+        try {
+            fail(what);
+        } catch (AssertionError e) {
+            if (listenerFailure == null) {
+                listenerFailure = e;
+            }
+            throw e;
+        }
+    }
+
+    /** Throws the first failure a watch listener hit, if any. */
+    void rethrowListenerFailure() {
+        if (listenerFailure != null) {
+            throw listenerFailure;
+        }
+    }
+
+    void runUnits(long units) {
+        runFor(units);
+    }
+
+    /** A random alive node's replica (in node order, so the choice depends on the seed only), or null. */
+    KeyspaceReplica randomOpenReplica(SplittableRandom r) {
+        List<KeyspaceReplica> open = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            KeyspaceReplica replica = replicas.get(n.id);
+            if (n.alive && replica != null && replica.isOpen()) {
+                open.add(replica);
+            }
+        }
+        return open.isEmpty() ? null : open.get(r.nextInt(open.size()));
+    }
+
+    /** Every alive node's watch hub delivers everything it has. */
+    void drainHubs() {
+        for (Node n : nodes.values()) {
+            KeyspaceReplica replica = replicas.get(n.id);
+            if (n.alive && replica != null && replica.isOpen()) {
+                replica.drainHub();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the node side
@@ -197,22 +531,26 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         return m.type() != MessageType.PROPOSE || bug == PlantedBug.DUPLICATED_PROPOSALS;
     }
 
-    void onCommandApplied(KeyspaceReplica replica, long nodeId, long opId, ApplyResult result) {
+    void onCommandApplied(KeyspaceReplica replica, long nodeId, long opId, WriteRequest request, ApplyResult result) {
         Long first = opAppliedAt.putIfAbsent(opId, result.appliedIndex());
         if (first != null && first != result.appliedIndex()) {
             fail("op " + opId + " applied twice: at index " + first + " and again at " + result.appliedIndex());
         }
         if (result.status() == ApplyResult.Status.APPLIED && result.response() instanceof CompactResponse) {
             compactionsApplied++;
+            writeHistory.compacted(compactionRevisionOf.get(opId));
         }
         boolean compactionRefused = compactionOps.contains(opId) && result.status() == ApplyResult.Status.FAILED
                 && result.error() instanceof RevisionException;
-        if (result.status() != ApplyResult.Status.APPLIED && !compactionRefused) {
+        if (result.status() != ApplyResult.Status.APPLIED && !compactionRefused && !mayFailOps.contains(opId)) {
             fail("node " + nodeId + " could not apply op " + opId + " at " + result.appliedIndex() + ": "
                     + result.status() + " " + result.error());
         }
         List<Event> seen = eventsAtIndex.putIfAbsent(result.appliedIndex(), result.events());
         if (seen == null) {
+            List<Bytes> keysBound = request instanceof LeaseRevokeRequest r ? writeHistory.keysBoundTo(r.id()) : List.of();
+            writeHistory.record(result.events());
+            leaseClients.firstApplied(request, result, keysBound, expiryRevokeOps.contains(opId));
             for (Event e : result.events()) {
                 String value = e.type() == Event.Type.PUT ? e.kv().value().toStringUtf8() : KvModel.ABSENT;
                 valueAtRevision.computeIfAbsent(e.kv().key().toStringUtf8(), k -> new TreeMap<>())
@@ -222,6 +560,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         } else if (!seen.equals(result.events())) {
             fail("node " + nodeId + " diverged: other events at index " + result.appliedIndex() + ": "
                     + result.events() + " vs " + seen);
+        }
+        Submitted s = submitted.get(opId);
+        if (s != null && s.nodeId() == nodeId && s.epoch() == replica.epoch()) {
+            submitted.remove(opId);
+            s.outcome().accept(result);
         }
         PendingOp op = pendingWrites.get(opId);
         if (op == null || op.nodeId() != nodeId || op.epoch() != replica.epoch()) {
@@ -242,6 +585,16 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
 
     void onCrash(long nodeId) {
         readsAwaitingApply.remove(nodeId);
+        watchClients.nodeCrashed(nodeId);
+        election.nodeCrashed(nodeId);
+        lock.nodeCrashed(nodeId);
+        for (Map.Entry<Long, Submitted> e : new TreeMap<>(submitted).entrySet()) {
+            if (e.getValue().nodeId() == nodeId) {
+                submitted.remove(e.getKey());
+                Consumer<ApplyResult> outcome = e.getValue().outcome();
+                schedule(1, () -> outcome.accept(null)); // the connection dropped: outcome unknown
+            }
+        }
         // The clients connected to it lose the connection: their operations' outcomes are unknown.
         for (PendingOp op : new ArrayList<>(pendingWrites.values())) {
             if (op.nodeId() == nodeId) {
@@ -259,6 +612,11 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     protected void onReadState(Node n, ReadState r) {
         super.onReadState(n, r); // not stale
         long rid = ByteBuffer.wrap(r.context()).getLong();
+        RecipeRead recipeRead = recipeReads.get(rid);
+        if (recipeRead != null && recipeRead.nodeId() == n.id && recipeRead.epoch() == n.epoch) {
+            schedule(1, () -> serveRecipeRead(rid, r.index()));
+            return;
+        }
         PendingOp op = pendingReads.get(rid);
         if (op == null || op.nodeId() != n.id || op.epoch() != n.epoch) {
             return;
@@ -295,6 +653,10 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         if (historyCompactions) {
             schedule(100 + rnd.nextInt(400), this::compactorStep);
         }
+        watchClients.start();
+        leaseClients.start();
+        election.start();
+        lock.start();
     }
 
     /**
@@ -310,6 +672,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             long revision = Math.max(1, latestRevision - rnd.nextInt(10));
             long opId = ++opSeq;
             compactionOps.add(opId);
+            compactionRevisionOf.put(opId, revision);
             byte[] command = CommandCodec.encode(new CompactRequest(revision));
             n.propose(ByteBuffer.allocate(8 + command.length).putLong(opId).put(command).array());
             log("compactor -> node " + n.id + ": compact at revision " + revision);
@@ -472,14 +835,8 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     @Override
     protected void afterHealed(long markerIndex) {
         // Proposals still in flight may follow the marker: let every member apply the leader's whole log.
+        awaitQuiescent();
         Node leader = leader();
-        for (int ticks = 0; !quiescent(leader); ticks++) {
-            if (ticks == 600) {
-                fail("after healing, the members did not all apply the leader's log within 600 ticks");
-            }
-            runFor(TICK);
-            leader = leader();
-        }
         Membership members = leader.core.membership();
         Long hash = null;
         long revision = -1;
@@ -525,6 +882,10 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
             fail("the checker gave up on the history of " + history.size() + " operations after " + CHECKER_STEPS
                     + " steps per key");
         }
+        leaseClients.finish(writeHistory);
+        election.finish();
+        lock.finish();
+        watchClients.finish(); // last: the streams must also have caught up with the expiries
     }
 
     private boolean quiescent(Node leader) {
@@ -556,6 +917,7 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        rethrowListenerFailure();
     }
 
     // ------------------------------------------------------------------ requests and responses
@@ -596,6 +958,34 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
         return nodes.values().stream().allMatch(n -> n.alive);
     }
 
+    long watchEventsChecked() {
+        return watchClients.eventsDelivered();
+    }
+
+    long watchResumes() {
+        return watchClients.resumes();
+    }
+
+    long watchCompactedCancels() {
+        return watchClients.compactedCancels();
+    }
+
+    long watchProgressNotifications() {
+        return watchClients.progressNotifications();
+    }
+
+    long leaseExpiries() {
+        return leaseClients.expiryRevokes;
+    }
+
+    long leaseRenewals() {
+        return leaseClients.renewals;
+    }
+
+    long recipeWins() {
+        return election.wins() + lock.wins();
+    }
+
     /** A one-line summary of what the run exercised. */
     @Override
     public String summary() {
@@ -608,6 +998,6 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
                 + " machineCrashesKeepingKeyspace=" + machineCrashesKeepingKeyspace
                 + " compactionsApplied=" + compactionsApplied
                 + " serializableReadsBackAfterRestart=" + serializableReadsBackAfterRestart
-                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes;
+                + " keyspaceSyncs=" + keyspaceSyncs + " snapshotBytes=" + snapshotBytes + " " + watchClients.summary() + " " + leaseClients.summary() + " " + election.summary() + " " + lock.summary();
     }
 }

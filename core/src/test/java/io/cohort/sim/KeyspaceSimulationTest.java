@@ -109,6 +109,14 @@ class KeyspaceSimulationTest {
         long machineCrashes = 0;
         long crashes = 0;
         long lostUnsynced = 0;
+        long watchEvents = 0;
+        long watchResumes = 0;
+        long compactedCancels = 0;
+        long progressNotifications = 0;
+        long leaseExpiries = 0;
+        long leaseRenewals = 0;
+        long recipeWins = 0;
+        long watchesThroughInstalls = 0;
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, compactions());
             run(sim);
@@ -129,6 +137,14 @@ class KeyspaceSimulationTest {
             crashes += sim.crashes();
             machineCrashes += sim.machineCrashes();
             lostUnsynced += sim.crashesWithUnsyncedWrites();
+            watchEvents += sim.watchEventsChecked();
+            watchResumes += sim.watchResumes();
+            compactedCancels += sim.watchCompactedCancels();
+            progressNotifications += sim.watchProgressNotifications();
+            leaseExpiries += sim.leaseExpiries();
+            leaseRenewals += sim.leaseRenewals();
+            recipeWins += sim.recipeWins();
+            watchesThroughInstalls += sim.watchesThroughSnapshotInstalls;
         }
         System.out.printf("keyspace simulation: %d seeds in %.1f s (%.1f s of CPU); client ops ok %d, unknown %d, refused %d;"
                 + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
@@ -139,6 +155,10 @@ class KeyspaceSimulationTest {
                 (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - startCpu) / 1e9, ok, unknown, refused,
                 linearizableReads, serializableReads, historyOps, snapshotsInstalled, confChanges, crashes, machineCrashes, lostUnsynced,
                 restartsFromSnapshot, readsBackAfterRestart, compactions);
+        System.out.printf("  watch events checked %d, progress notifications %d, resumes %d, compacted cancellations %d;"
+                + " watches open through a snapshot install on their node %d; lease renewals %d, expiries %d;"
+                + " election and lock wins %d%n", watchEvents, progressNotifications, watchResumes, compactedCancels,
+                watchesThroughInstalls, leaseRenewals, leaseExpiries, recipeWins);
         if (seeds >= 100) {
             // The run must exercise what it claims to check.
             assertThat(linearizableReads).as("linearizable reads served").isPositive();
@@ -151,7 +171,15 @@ class KeyspaceSimulationTest {
             assertThat(lostUnsynced).as("crashes losing unsynced log writes").isPositive();
             if (compactions()) {
                 assertThat(compactions).as("history compactions").isPositive();
+                assertThat(compactedCancels).as("watches cancelled as compacted").isPositive();
             }
+            assertThat(watchEvents).as("watch events checked").isPositive();
+            assertThat(progressNotifications).as("progress notifications checked").isPositive();
+            assertThat(watchResumes).as("watch resumes").isPositive();
+            assertThat(watchesThroughInstalls).as("watches open through a snapshot install").isPositive();
+            assertThat(leaseRenewals).as("lease keep-alives").isPositive();
+            assertThat(leaseExpiries).as("lease expiries").isPositive();
+            assertThat(recipeWins).as("election and lock wins").isPositive();
         }
     }
 
@@ -198,10 +226,39 @@ class KeyspaceSimulationTest {
         assertPlantedBugCaught(PlantedBug.DUPLICATED_PROPOSALS, "applied twice");
     }
 
+    /**
+     * The lease safety check has teeth: a new leader that counts TTLs from its election without an election timeout of
+     * grace expires a lease that a client kept alive on the deposed leader, within its TTL.
+     */
+    @Test
+    void leaseExpiryWithoutElectionGraceIsCaught() {
+        assertPlantedBugCaught(PlantedBug.LEASES_WITHOUT_GRACE, "within its TTL");
+    }
+
+    /** The lease liveness check has teeth: leases nobody keeps alive must be gone once the faults stop. */
+    @Test
+    void leasesThatNeverExpireAreCaught() {
+        assertPlantedBugCaught(PlantedBug.NO_LEASE_EXPIRY, "still holds leases");
+    }
+
+    /**
+     * The election and lock checks have teeth: a contender whose own key expired while it waited, and that takes the
+     * absence of older keys for a win (Recipes.waitForPredecessors before the fix), is caught believing it leads.
+     */
+    @Test
+    void contendersThatDoNotCheckTheirOwnKeyAreCaught() {
+        assertPlantedBugCaught(PlantedBug.RECIPE_WITHOUT_OWN_KEY_CHECK, "believes it leads");
+    }
+
     /** Runs seeds until {@code bug} is caught (at most {@value #MAX_SEEDS_TO_CATCH_A_BUG}) with a failure mentioning {@code symptom}. */
     private void assertPlantedBugCaught(PlantedBug bug, String symptom) {
-        for (long seed = 1; seed <= MAX_SEEDS_TO_CATCH_A_BUG; seed++) {
-            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug, false)) {
+        assertPlantedBugCaught(bug, symptom, 1, MAX_SEEDS_TO_CATCH_A_BUG, false);
+    }
+
+    /** Runs seeds {@code first..first+seeds-1} until {@code bug} is caught with a failure mentioning {@code symptom}. */
+    private void assertPlantedBugCaught(PlantedBug bug, String symptom, long first, int seeds, boolean compactions) {
+        for (long seed = first; seed < first + seeds; seed++) {
+            try (KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, bug, compactions)) {
                 sim.run();
             } catch (AssertionError e) {
                 assertThat(e.getMessage()).as("seed %d fails because of the planted bug %s", seed, bug)
@@ -211,7 +268,7 @@ class KeyspaceSimulationTest {
                 return;
             }
         }
-        throw new AssertionError("planted bug " + bug + " not caught in " + MAX_SEEDS_TO_CATCH_A_BUG + " seeds");
+        throw new AssertionError("planted bug " + bug + " not caught in seeds " + first + ".." + (first + seeds - 1));
     }
 
     private static void run(KeyspaceSimulation sim) {

@@ -241,7 +241,10 @@ public final class Lessor {
             LeaseHeap.Node n;
             while (out.size() < max && (n = checkpoints.peek()) != null && n.deadlineMs(CHECKPOINT) <= nowMs) {
                 Lease l = (Lease) n;
-                long remainingSeconds = (l.deadlineMs(EXPIRY) - nowMs) / 1000;
+                // Rounded up: a checkpoint may lengthen a lease by under a second, never shorten it (floor cut up to
+                // a second, more than the election grace covers once a deposed leader's late renewals are added).
+                long remainingMs = l.deadlineMs(EXPIRY) - nowMs;
+                long remainingSeconds = (remainingMs + 999) / 1000;
                 if (l.expired || remainingSeconds < 1) {
                     checkpoints.remove(l);
                     continue;

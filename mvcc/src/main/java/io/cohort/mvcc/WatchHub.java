@@ -4,6 +4,7 @@ import io.cohort.mvcc.internal.WatchableStore;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * Watches over a {@link Keyspace}, with etcd's guarantees: each watch's events arrive ordered by revision, unique,
@@ -18,16 +19,41 @@ import java.util.concurrent.Executor;
  */
 public final class WatchHub implements AutoCloseable {
     private final WatchableStore store;
+    private final boolean driven;
 
-    private WatchHub(WatchableStore store) {
+    private WatchHub(WatchableStore store, boolean driven) {
         this.store = store;
+        this.driven = driven;
     }
 
     /** Starts a hub over {@code keyspace}, with a dispatcher thread named {@code threadName}. */
     public static WatchHub start(Keyspace keyspace, WatchHubConfig config, String threadName) {
         Objects.requireNonNull(keyspace, "keyspace");
         Objects.requireNonNull(config, "config");
-        return new WatchHub(new WatchableStore(keyspace, config, threadName));
+        return new WatchHub(new WatchableStore(keyspace, config, threadName), false);
+    }
+
+    /**
+     * Starts a hub in driven mode, for deterministic simulation: no thread; the caller delivers messages by calling
+     * {@link #doWork()} and supplies the clock that times progress notifications.
+     */
+    public static WatchHub startDriven(Keyspace keyspace, WatchHubConfig config, LongSupplier nanoClock) {
+        Objects.requireNonNull(keyspace, "keyspace");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(nanoClock, "nanoClock");
+        return new WatchHub(new WatchableStore(keyspace, config, nanoClock), true);
+    }
+
+    /**
+     * Driven mode: one dispatcher round (hand over ready messages, one catch-up step per lagging watch, due progress
+     * notifications); returns how much it did, 0 when there was nothing to do. Only for a hub from
+     * {@link #startDriven}, called by one thread at a time.
+     */
+    public int doWork() {
+        if (!driven) {
+            throw new IllegalStateException("doWork is for a hub started with startDriven; this one has its own thread");
+        }
+        return store.doWork();
     }
 
     /**

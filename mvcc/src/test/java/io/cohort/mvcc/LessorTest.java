@@ -61,6 +61,21 @@ class LessorTest {
         assertThat(next.dueCheckpoints(1_000, 10)).containsExactly(new LeaseCheckpointRequest.Checkpoint(7, 3_600));
     }
 
+    /**
+     * Regression (found by the keyspace simulation, seed 1437): a checkpoint rounds the remaining TTL up, so the next
+     * leader never counts from less than what is left (rounding down cut up to a second, which with a deposed leader's
+     * late renewals exceeded the election grace and expired a kept-alive lease early).
+     */
+    @Test
+    void aCheckpointNeverShortensTheRemainingTtl() {
+        Lessor leader = new Lessor(1_000, 3_000);
+        leader.promote(0, 0);
+        leader.granted(7, 3, 0);
+        List<LeaseCheckpointRequest.Checkpoint> due = leader.dueCheckpoints(1_100, 10);
+        assertThat(due).as("1.9 s left: recorded as 2 s, not 1 s").containsExactly(
+                new LeaseCheckpointRequest.Checkpoint(7, 2));
+    }
+
     @Test
     void demotionStopsCountingAndPromotionExtends() {
         Lessor l = new Lessor(5 * MINUTE_MS, 3_000);

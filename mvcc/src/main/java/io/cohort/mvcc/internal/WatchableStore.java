@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One lock guards all watch state; the apply thread holds it only to fan events out, the dispatcher to take
  * messages and note deliveries; listener threads never take it (they report deliveries through a bounded queue).
+ *
+ * <p>Driven mode (for deterministic simulation): no dispatcher thread; the owner calls {@link #doWork()} and supplies
+ * the clock, so with an inline executor every message is delivered on the owner's thread at a time it chooses.
  */
 public final class WatchableStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchableStore.class);
@@ -57,7 +61,8 @@ public final class WatchableStore implements AutoCloseable {
     private final Keyspace keyspace;
     private final WatchHubConfig config;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Thread dispatcher;
+    private final Thread dispatcher; // null in driven mode
+    private final LongSupplier nanoClock;
     private volatile boolean running = true;
     private volatile boolean dispatcherIdle;
 
@@ -86,14 +91,28 @@ public final class WatchableStore implements AutoCloseable {
 
     /** Starts the store and its dispatcher thread named {@code threadName}. */
     public WatchableStore(Keyspace keyspace, WatchHubConfig config, String threadName) {
+        this(keyspace, config, System::nanoTime, threadName);
+    }
+
+    /** Starts the store in driven mode: no thread; the owner calls {@link #doWork()}, time comes from {@code nanoClock}. */
+    public WatchableStore(Keyspace keyspace, WatchHubConfig config, LongSupplier nanoClock) {
+        this(keyspace, config, nanoClock, null);
+    }
+
+    private WatchableStore(Keyspace keyspace, WatchHubConfig config, LongSupplier nanoClock, String threadName) {
         this.keyspace = keyspace;
         this.config = config;
+        this.nanoClock = nanoClock;
         this.publishedRevision = keyspace.currentRevision();
         this.deliveredQueue = new ManyToOneConcurrentArrayQueue<>(Math.max(2, config.maxWatchers()));
-        this.nextProgressNanos = System.nanoTime() + progressNanos();
-        this.dispatcher = new Thread(this::dispatchLoop, threadName);
-        this.dispatcher.setDaemon(true);
-        this.dispatcher.start();
+        this.nextProgressNanos = nanoClock.getAsLong() + progressNanos();
+        if (threadName == null) {
+            this.dispatcher = null;
+        } else {
+            this.dispatcher = new Thread(this::dispatchLoop, threadName);
+            this.dispatcher.setDaemon(true);
+            this.dispatcher.start();
+        }
     }
 
     /** Creates a watch; see {@link io.cohort.mvcc.WatchHub#watch}. */
@@ -108,7 +127,7 @@ public final class WatchableStore implements AutoCloseable {
                         + "(maxWatchers) is " + config.maxWatchers());
             }
             Watcher w = new Watcher(nextWatchId++, r, executor, listener);
-            w.lastSentNanos = System.nanoTime();
+            w.lastSentNanos = nanoClock.getAsLong();
             watchers.put(w.id, w);
             long start = r.startRevision() <= 0 ? publishedRevision + 1 : r.startRevision();
             w.nextRevision = start;
@@ -327,6 +346,13 @@ public final class WatchableStore implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (dispatcher == null) {
+            // Driven mode: deliver the cancellations now (a listener still busy elsewhere is left, bounded).
+            while (size() > 0 && doWork() > 0) {
+                // each round hands over or notes at least one message
+            }
+            return;
+        }
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
         while (size() > 0 && System.nanoTime() - deadline < 0 && dispatcher.isAlive()) {
             wakeDispatcher();
@@ -374,7 +400,7 @@ public final class WatchableStore implements AutoCloseable {
 
     /** Wakes the dispatcher if it is parked. Any thread. */
     void wakeDispatcher() {
-        if (dispatcherIdle) {
+        if (dispatcherIdle && dispatcher != null) {
             LockSupport.unpark(dispatcher);
         }
     }
@@ -420,9 +446,10 @@ public final class WatchableStore implements AutoCloseable {
 
     /**
      * One round of the dispatcher: notes deliveries, hands ready messages to executors, helps stalled batches, takes
-     * one catch-up step per lagging watch, sends due progress notifications. Returns how much it did (0: idle).
+     * one catch-up step per lagging watch, sends due progress notifications. Returns how much it did (0: idle). The
+     * dispatcher thread calls it in a loop; in driven mode the owner calls it (one thread at a time).
      */
-    private int doWork() {
+    public int doWork() {
         int work = 0;
         lock.lock();
         try {
@@ -431,7 +458,7 @@ public final class WatchableStore implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         for (int i = 0, n = toHandOver.size(); i < n; i++) {
             handOver(toHandOver.get(i));
         }
@@ -439,7 +466,7 @@ public final class WatchableStore implements AutoCloseable {
         work += helpStalledBatches(now);
         work += catchUp();
         if (config.progressIntervalMs() > 0 && now - nextProgressNanos >= 0) {
-            periodicProgress(now);
+            work += periodicProgress(now);
             nextProgressNanos = now + progressNanos();
         }
         return work;
@@ -472,7 +499,7 @@ public final class WatchableStore implements AutoCloseable {
     /** Locked: takes the next message of each ready watch into per-executor batches, ready to hand over. */
     private int takeMessages() {
         int n = 0;
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         Watcher w;
         while ((w = ready.poll()) != null) {
             w.queued = false;
@@ -713,8 +740,9 @@ public final class WatchableStore implements AutoCloseable {
         }
     }
 
-    private void periodicProgress(long now) {
+    private int periodicProgress(long now) {
         long interval = progressNanos();
+        int queued = 0;
         lock.lock();
         try {
             for (Watcher w : watchers.values()) {
@@ -722,10 +750,12 @@ public final class WatchableStore implements AutoCloseable {
                         && now - w.lastSentNanos >= interval) {
                     w.bufferMark(nextUnbuffered(w) - 1);
                     markReady(w);
+                    queued++;
                 }
             }
         } finally {
             lock.unlock();
         }
+        return queued;
     }
 }

@@ -1,0 +1,58 @@
+package io.cohort.mvcc;
+
+import static io.cohort.mvcc.Ks.b;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A hub in driven mode delivers nothing until its owner calls doWork, and times progress by the owner's clock. */
+class DrivenWatchHubTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void messagesMoveOnlyWhenTheOwnerDrivesTheHub() {
+        long[] nowNanos = {0};
+        try (Ks k = new Ks(dir.resolve("ks"));
+             WatchHub hub = WatchHub.startDriven(k.ks, WatchHubConfig.defaults().withProgressIntervalMs(100),
+                     () -> nowNanos[0])) {
+            k.put("a", "1");
+            List<WatchResponse> seen = new ArrayList<>();
+            hub.watch(WatchRequest.key(b("a")).fromRevision(1).withProgressNotify(), Runnable::run, seen::add);
+            ApplyResult r = k.apply(PutRequest.of(b("a"), b("2")));
+            hub.publish(List.of(r));
+            assertThat(seen).isEmpty();
+            int rounds = 0;
+            while (hub.doWork() > 0) {
+                rounds++;
+            }
+            assertThat(rounds).isPositive();
+            assertThat(seen).extracting(WatchResponse::kind).containsOnly(WatchResponse.Kind.EVENTS);
+            assertThat(seen.stream().flatMap(m -> m.events().stream()).map(Event::revision)).containsExactly(2L, 3L);
+
+            assertThat(hub.doWork()).as("nothing due yet").isZero();
+            nowNanos[0] += TimeUnit.MILLISECONDS.toNanos(100);
+            while (hub.doWork() > 0) {
+                // deliver the progress notification
+            }
+            assertThat(seen.get(seen.size() - 1)).extracting(WatchResponse::kind, WatchResponse::revision)
+                    .containsExactly(WatchResponse.Kind.PROGRESS, 3L);
+            hub.close();
+            assertThat(seen.get(seen.size() - 1).kind()).isEqualTo(WatchResponse.Kind.CANCELLED_CLOSED);
+            assertThat(hub.size()).isZero();
+        }
+    }
+
+    @Test
+    void aThreadedHubRefusesToBeDriven() {
+        try (Ks k = new Ks(dir.resolve("ks")); WatchHub hub = WatchHub.start(k.ks, WatchHubConfig.defaults(), "w")) {
+            assertThatThrownBy(hub::doWork).isInstanceOf(IllegalStateException.class).hasMessageContaining("startDriven");
+        }
+    }
+}
