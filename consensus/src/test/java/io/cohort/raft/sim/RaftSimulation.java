@@ -196,6 +196,8 @@ public class RaftSimulation {
         public boolean busy;
         /** The Ready being synced had its committed entries applied before the sync (the state machine is free). */
         boolean syncingReadyApplied;
+        /** In {@link #applyEntries}: callbacks from the state machine must not start another apply. */
+        boolean inApply;
         boolean crashOnNextWrite;
         HardState persistedHardState = HardState.EMPTY;
         long commitChecked;
@@ -336,10 +338,13 @@ public class RaftSimulation {
                     network(m);
                 }
             }
-            if (alive && busy && asyncDriver && stableApply && syncingReadyApplied) {
+            // Not from inside an apply: a client completed there may call in again (RaftNode completes on another thread).
+            if (alive && busy && asyncDriver && stableApply && syncingReadyApplied && !inApply) {
                 List<Entry> stable = core.takeStableCommitted();
                 if (!stable.isEmpty()) {
                     stableBatchesApplied++;
+                    log(id + " applies stable commits " + stable.get(0).index() + ".." + stable.get(stable.size() - 1).index()
+                            + " during a sync");
                     applyEntries(stable);
                     core.stableCommittedApplied(stable.get(stable.size() - 1).index());
                 }
@@ -372,6 +377,11 @@ public class RaftSimulation {
                     disk.compact(s.meta());
                     snapshotsInstalled++;
                     log(id + " installed snapshot " + s);
+                }
+                if (!rd.committedEntries().isEmpty() || !rd.entries().isEmpty()) {
+                    log(id + " ready: entries " + rd.entries().size() + ", committed "
+                            + (rd.committedEntries().isEmpty() ? "none" : rd.committedEntries().get(0).index() + ".."
+                            + rd.committedEntries().get(rd.committedEntries().size() - 1).index()));
                 }
                 boolean sentEarly = leaderSendsBeforeSync && rd.messagesMayPrecedeSync(persistedHardState);
                 boolean appliedEarly = applyBeforeSync && rd.committedEntriesMayPrecedeSync();
@@ -471,6 +481,15 @@ public class RaftSimulation {
 
         /** Applies committed entries in order, checking they are the ones committed everywhere. */
         void applyEntries(List<Entry> committed) {
+            inApply = true;
+            try {
+                applyEntriesNow(committed);
+            } finally {
+                inApply = false;
+            }
+        }
+
+        private void applyEntriesNow(List<Entry> committed) {
             for (Entry e : committed) {
                 long h = entryHash(e);
                 Long committedTerm = committedTermAt.get(e.index());
