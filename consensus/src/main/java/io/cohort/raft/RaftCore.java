@@ -1237,7 +1237,7 @@ public final class RaftCore {
      * progress off the path of new proposals.
      */
     public List<Message> takeEarlyMessages() {
-        boolean durableLeader = role == Role.LEADER && log.unstableSnapshot() == null && prevHardState != null
+        boolean durableLeader = role == Role.LEADER && log.unstableSnapshot() == null
                 && term == prevHardState.term() && votedFor == prevHardState.votedFor();
         if (role == Role.LEADER && !durableLeader) {
             return List.of();
@@ -1252,20 +1252,19 @@ public final class RaftCore {
             msgsAppendBytes = 0;
             return early;
         }
-        List<Message> early = null;
-        for (int i = 0; i < msgs.size(); i++) {
+        // Not a leader: only forwarded requests go now; acknowledgements wait for the sync.
+        List<Message> early = List.of();
+        for (int i = 0; i < msgs.size(); ) {
             MessageType t = msgs.get(i).type();
             if (t == MessageType.PROPOSE || t == MessageType.READ_INDEX) {
-                if (early == null) {
+                if (early.isEmpty()) {
                     early = new ArrayList<>();
                 }
-                early.add(msgs.get(i));
+                early.add(msgs.remove(i));
+            } else {
+                i++;
             }
         }
-        if (early == null) {
-            return List.of();
-        }
-        msgs.removeIf(m -> m.type() == MessageType.PROPOSE || m.type() == MessageType.READ_INDEX);
         return early;
     }
 

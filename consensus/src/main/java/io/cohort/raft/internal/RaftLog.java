@@ -315,8 +315,11 @@ public final class RaftLog {
      * core interprets them at).
      */
     public List<Entry> takeStableCommitted(long maxIndex, long maxBytes) {
+        if (unstableSnapshot != null || committed <= applying) {
+            return List.of(); // the usual case, decided without asking the storage
+        }
         long hi = Math.min(Math.min(committed, persistedLastIndex()), maxIndex);
-        if (unstableSnapshot != null || hi <= applying) {
+        if (hi <= applying) {
             return List.of();
         }
         List<Entry> ents = entries(applying + 1, hi + 1, maxBytes);
