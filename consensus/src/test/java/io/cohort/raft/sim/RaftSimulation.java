@@ -250,7 +250,7 @@ public class RaftSimulation {
             }
             if (busy && asyncDriver) {
                 core.tick(); // the Raft thread keeps running while the log writer syncs
-                sendEarly();
+                whileSyncing();
             } else if (busy) {
                 pendingTicks = Math.min(pendingTicks + 1, 3);
             } else {
@@ -314,7 +314,7 @@ public class RaftSimulation {
             }
             if (busy && asyncDriver) {
                 core.step(m);
-                sendEarly();
+                whileSyncing();
                 return;
             }
             if (busy) {
@@ -331,7 +331,7 @@ public class RaftSimulation {
          * While a sync is in progress, sends what needs no sync and, if the Ready being synced was applied
          * first, applies the commits learnt meanwhile (RaftNode's raft thread does the same).
          */
-        void sendEarly() {
+        void whileSyncing() {
             if (alive && busy && asyncDriver && earlyMessages) {
                 for (Message m : core.takeEarlyMessages()) {
                     earlyMessagesSent++;
@@ -352,7 +352,7 @@ public class RaftSimulation {
         }
 
         void processReady() {
-            sendEarly();
+            whileSyncing();
             while (alive && !busy && core.hasReady()) {
                 Ready rd = core.ready();
                 onReady(this, rd);
