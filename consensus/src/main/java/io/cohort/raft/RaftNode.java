@@ -9,10 +9,12 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -24,17 +26,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running member of a Raft group: a {@link RaftCore} driven by real time, a {@link LogStorage}, a
- * {@link Transport} and a {@link StateMachine}, with two threads.
+ * {@link Transport} and a {@link StateMachine}, with three threads.
  *
  * <p>The <b>raft thread</b> owns the core: it takes messages, proposals, reads and ticks from a
  * bounded inbox and hands each {@link Ready} to the <b>pipeline thread</b>, which persists entries
  * and hard state with one sync per batch (group commit), only then sends the messages, applies
- * committed commands to the state machine, serves confirmed reads and takes snapshots. While it syncs,
+ * committed commands to the state machine, serves confirmed reads and captures snapshots. While it syncs,
  * the raft thread sends what needs no sync (a leader's appends, forwarded proposals) and, once the
  * pipeline has applied what its Ready held, applies the commits learnt meanwhile. A small
  * Ready (a few entries, no snapshot) the raft thread processes itself, the same way: the pipeline is
  * idle then (one Ready at a time), and at low load this saves two thread hand-offs per step. Neither
  * thread ever runs caller code: futures complete on the callback executor.
+ *
+ * <p>The <b>snapshot thread</b> writes the snapshots the state machine captured at a snapshot point
+ * ({@link StateMachine#captureSnapshot}), one at a time, off the apply path: a snapshot point that comes while one is
+ * still being written is skipped. Once a snapshot is written (durable), the pipeline compacts the log behind the
+ * previous one and the core learns of it; a snapshot installed from the leader meanwhile abandons the one in flight.
  *
  * <p>Every request is bounded: at most {@code maxPendingRequests} outstanding (more are refused at
  * once with {@link RaftException.NotAccepted}), and each fails after {@code requestTimeoutMs} with
@@ -59,7 +66,8 @@ public final class RaftNode implements AutoCloseable {
     private final int maxPendingRequests;
 
     private final ManyToOneConcurrentArrayQueue<Object> inbox;
-    private final OneToOneConcurrentArrayQueue<Ready> readyQueue = new OneToOneConcurrentArrayQueue<>(2);
+    /** Ready batches and written snapshots to report, one at a time, for the pipeline thread. */
+    private final OneToOneConcurrentArrayQueue<Object> readyQueue = new OneToOneConcurrentArrayQueue<>(2);
     private final OneToOneConcurrentArrayQueue<Object> pipelineOutbox;
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
@@ -68,6 +76,13 @@ public final class RaftNode implements AutoCloseable {
 
     private final Thread raftThread;
     private final Thread pipelineThread;
+    private final Thread snapshotThread;
+    /** The snapshot captured and not yet reported or abandoned: at most one is in flight. */
+    private final AtomicReference<SnapshotCapture> snapshotInFlight = new AtomicReference<>();
+    /** The capture for the snapshot thread to write. */
+    private final AtomicReference<SnapshotCapture> snapshotToWrite = new AtomicReference<>();
+    /** A snapshot the snapshot thread wrote, for the raft thread to have the pipeline report. */
+    private final AtomicReference<Snapshot> snapshotWritten = new AtomicReference<>();
     private volatile boolean raftIdle;
     private volatile boolean pipelineIdle;
     /**
@@ -84,6 +99,8 @@ public final class RaftNode implements AutoCloseable {
     private final ArrayDeque<Request> waitingForLeader = new ArrayDeque<>();
     private final List<Admin> pendingAdmin = new ArrayList<>();
     private boolean readyOutstanding;
+    /** A {@link WrittenSnapshot} is with the pipeline thread (no Ready is handed out meanwhile). */
+    private boolean snapshotReportOutstanding;
     /** The term and leader last seen, to notice a leadership change (reads in flight are then asked again). */
     private long observedTerm = -1;
     private long observedLeader = -1;
@@ -122,8 +139,10 @@ public final class RaftNode implements AutoCloseable {
         publishStatus();
         this.raftThread = new Thread(this::raftLoop, "cohort-raft-" + id);
         this.pipelineThread = new Thread(this::pipelineLoop, "cohort-raft-pipeline-" + id);
+        this.snapshotThread = new Thread(this::snapshotLoop, "cohort-raft-snapshot-" + id);
         raftThread.setDaemon(true);
         pipelineThread.setDaemon(true);
+        snapshotThread.setDaemon(true);
     }
 
     /** A builder for member {@code memberId} (> 0). */
@@ -134,6 +153,7 @@ public final class RaftNode implements AutoCloseable {
     private RaftNode start() {
         raftThread.start();
         pipelineThread.start();
+        snapshotThread.start();
         transport.start(id, this::onInbound);
         return this;
     }
@@ -206,7 +226,10 @@ public final class RaftNode implements AutoCloseable {
         return droppedInbound.get();
     }
 
-    /** Stops both threads, closes the transport and storage and fails pending requests. Idempotent. */
+    /**
+     * Stops the threads, closes the transport and storage and fails pending requests; a snapshot being written is
+     * abandoned (never published half-written). Idempotent.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -220,6 +243,9 @@ public final class RaftNode implements AutoCloseable {
         LockSupport.unpark(pipelineThread);
         join(raftThread);
         join(pipelineThread);
+        abandonSnapshotInFlight();
+        LockSupport.unpark(snapshotThread);
+        join(snapshotThread);
         failAll(new RaftException.NodeClosed("Raft node " + id + " was closed"));
         storage.close();
     }
@@ -317,6 +343,14 @@ public final class RaftNode implements AutoCloseable {
                     if (stateMachineReleased) {
                         work += applyStableCommitted();
                     }
+                } else if (snapshotReportOutstanding) {
+                    // The pipeline compacts the log behind a written snapshot; the next Ready waits for it.
+                } else if (snapshotWritten.get() != null) {
+                    snapshotReportOutstanding = true;
+                    boolean offered = readyQueue.offer(new WrittenSnapshot(snapshotWritten.getAndSet(null)));
+                    assert offered : "one item at a time";
+                    wakePipeline();
+                    work++;
                 } else if (core.hasReady()) {
                     Ready rd = core.ready();
                     readyOutstanding = true;
@@ -340,7 +374,8 @@ public final class RaftNode implements AutoCloseable {
                     continue;
                 }
                 raftIdle = true;
-                if (inbox.isEmpty() && pipelineOutbox.isEmpty()) {
+                if (inbox.isEmpty() && pipelineOutbox.isEmpty()
+                        && (snapshotWritten.get() == null || readyOutstanding || snapshotReportOutstanding)) {
                     LockSupport.parkNanos(Math.max(1, nextTickNs - System.nanoTime()));
                 }
                 raftIdle = false;
@@ -454,6 +489,11 @@ public final class RaftNode implements AutoCloseable {
                 checkAdmin();
             } else if (item instanceof Snapshot) {
                 core.snapshotTaken((Snapshot) item);
+            } else if (item instanceof SnapshotReport report) {
+                snapshotReportOutstanding = false;
+                if (report.current()) {
+                    core.snapshotTaken(report.snapshot());
+                }
             } else if (item instanceof StagedSnapshot staged) {
                 core.snapshotReceived(staged.snapshot());
             } else if (item instanceof RefusedSnapshot refused) {
@@ -516,8 +556,8 @@ public final class RaftNode implements AutoCloseable {
     private void pipelineLoop() {
         try {
             while (running) {
-                Ready rd = readyQueue.poll();
-                if (rd == null) {
+                Object item = readyQueue.poll();
+                if (item == null) {
                     pipelineIdle = true;
                     if (readyQueue.isEmpty() && running) {
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -525,8 +565,13 @@ public final class RaftNode implements AutoCloseable {
                     pipelineIdle = false;
                     continue;
                 }
-                process(rd);
-                while (!pipelineOutbox.offer(rd)) {
+                Object done = item;
+                if (item instanceof WrittenSnapshot written) {
+                    done = reportWrittenSnapshot(written.snapshot());
+                } else {
+                    process((Ready) item);
+                }
+                while (!pipelineOutbox.offer(done)) {
                     Thread.onSpinWait();
                 }
                 wakeRaft();
@@ -538,6 +583,7 @@ public final class RaftNode implements AutoCloseable {
 
     private void process(Ready rd) {
         if (rd.snapshot() != null) {
+            abandonSnapshotInFlight(); // Older than the leader's: it must not be published over it.
             stateMachine.restoreSnapshot(rd.snapshot());
             storage.compact(rd.snapshot().meta());
             previousSnapshot = rd.snapshot().meta();
@@ -694,20 +740,120 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Captures a snapshot at {@code meta} (the applied index, exactly) and hands it to the snapshot thread; a state
+     * machine that wrote it while capturing (the default {@link StateMachine#captureSnapshot}) is reported at once.
+     * Skipped if a snapshot is still being written: never more than one in flight.
+     */
     private void takeSnapshot(SnapshotMeta meta) {
         if (meta.index() != appliedIndex) {
             throw new IllegalStateException("snapshot requested at " + meta.index() + " but applied is " + appliedIndex);
         }
-        Snapshot snap = new Snapshot(meta, stateMachine.takeSnapshot(meta));
-        while (!pipelineOutbox.offer(snap)) {
-            Thread.onSpinWait();
+        SnapshotCapture busy = snapshotInFlight.get();
+        if (busy != null) {
+            LOG.info("member {} skips the snapshot at index {}: the one at index {} is still being written", id,
+                    meta.index(), busy.meta().index());
+            return;
         }
-        // Keep one snapshot interval of entries behind the newest snapshot for followers to catch up
-        // from the log; compact to the previous snapshot, whose meta is exact.
+        SnapshotCapture capture = stateMachine.captureSnapshot(meta);
+        if (!capture.meta().equals(meta)) {
+            capture.close();
+            throw new IllegalStateException("the state machine captured a snapshot at " + capture.meta()
+                    + " when asked for " + meta);
+        }
+        if (capture instanceof WrittenSnapshotCapture written) {
+            Snapshot snap = new Snapshot(meta, written.data());
+            while (!pipelineOutbox.offer(snap)) {
+                Thread.onSpinWait();
+            }
+            compactBehind(meta);
+            return;
+        }
+        snapshotInFlight.set(capture);
+        snapshotToWrite.set(capture);
+        LockSupport.unpark(snapshotThread);
+    }
+
+    /**
+     * Compacts the log up to the previous snapshot now that {@code taken} is durable: one snapshot interval of entries
+     * stays behind the newest snapshot for followers to catch up from the log, and the previous meta is exact.
+     */
+    private void compactBehind(SnapshotMeta taken) {
+        assert taken.index() > previousSnapshot.index() : "snapshots move forward";
         if (previousSnapshot.index() > storage.snapshot().index()) {
             storage.compact(previousSnapshot);
         }
-        previousSnapshot = meta;
+        previousSnapshot = taken;
+    }
+
+    /**
+     * On the pipeline thread (it owns the storage): compacts the log behind {@code written}, unless a snapshot from
+     * the leader installed meanwhile superseded it, and frees the slot for the next snapshot.
+     */
+    private SnapshotReport reportWrittenSnapshot(Snapshot written) {
+        boolean current = written.meta().index() > previousSnapshot.index();
+        if (current) {
+            compactBehind(written.meta());
+        }
+        snapshotInFlight.set(null);
+        return new SnapshotReport(written, current);
+    }
+
+    /** Closes the snapshot capture in flight, if any: a write in progress stops and publishes nothing. */
+    private void abandonSnapshotInFlight() {
+        SnapshotCapture c = snapshotInFlight.get();
+        if (c == null) {
+            return;
+        }
+        c.close();
+        if (snapshotToWrite.compareAndSet(c, null)) {
+            snapshotInFlight.compareAndSet(c, null); // Never started: nothing comes back from the snapshot thread.
+        }
+        LOG.info("member {} abandoned the snapshot at index {} it was writing", id, c.meta().index());
+    }
+
+    // ------------------------------------------------------------------ snapshot thread
+
+    private void snapshotLoop() {
+        try {
+            while (running) {
+                SnapshotCapture c = snapshotToWrite.getAndSet(null);
+                if (c == null) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                    continue;
+                }
+                writeSnapshot(c);
+            }
+        } catch (Throwable t) {
+            fail("snapshot thread", t);
+        }
+    }
+
+    private void writeSnapshot(SnapshotCapture c) {
+        long startNs = System.nanoTime();
+        SnapshotData data;
+        try {
+            data = c.write();
+        } catch (CancellationException e) {
+            snapshotInFlight.compareAndSet(c, null);
+            LOG.info("member {}: the snapshot at index {} was not written: {}", id, c.meta().index(), e.getMessage());
+            return;
+        } catch (RuntimeException | Error e) {
+            c.close();
+            throw e;
+        }
+        LOG.info("member {} wrote the snapshot at index {} ({} bytes) in {} ms beside the applies", id,
+                c.meta().index(), data.sizeBytes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        snapshotWritten.set(new Snapshot(c.meta(), data));
+        wakeRaft();
+    }
+
+    /** A snapshot the snapshot thread wrote, for the pipeline thread to report. */
+    private record WrittenSnapshot(Snapshot snapshot) {
+    }
+
+    /** A written snapshot the pipeline reported: the core learns of it if it is {@code current} (not superseded). */
+    private record SnapshotReport(Snapshot snapshot, boolean current) {
     }
 
     // ------------------------------------------------------------------ completion

@@ -7,7 +7,8 @@ import java.util.List;
  * once per index as far as the state machine reports ({@link #appliedIndex()}), in batches.
  * A {@link RaftNode} calls it from one thread at a time, but not always the same thread (its
  * pipeline thread, or its raft thread for small batches), with a happens-before edge between
- * calls: do not keep thread-confined state (such as an open LMDB write transaction) across calls.
+ * calls: do not keep thread-confined state (such as an open LMDB write transaction) across calls. The one
+ * exception is {@link SnapshotCapture#write()}, which runs on the node's snapshot thread beside the applies.
  */
 public interface StateMachine {
 
@@ -25,10 +26,22 @@ public interface StateMachine {
      * Writes the state as of {@link #appliedIndex()}, which must equal {@code meta.index()} (asked for by
      * {@link Ready#snapshotRequest()}), durably, and returns its contents; a large state should live in a file
      * ({@link FileSnapshotData}) that is never rewritten, since the leader reads it in chunks while sending it.
-     * The default does not support snapshots.
+     * Called on the applying thread, through the default {@link #captureSnapshot}; a large state machine overrides
+     * that instead. The default does not support snapshots.
      */
     default SnapshotData takeSnapshot(SnapshotMeta meta) {
         throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());
+    }
+
+    /**
+     * Captures the state as of {@link #appliedIndex()}, which must equal {@code meta.index()} (asked for by
+     * {@link Ready#snapshotRequest()}), on the applying thread, and returns it to be written later on a snapshot thread
+     * ({@link SnapshotCapture#write()}) while this state machine keeps applying: capturing must be cheap (for example
+     * a read transaction opened now), the write may take long. The default writes it here and now with
+     * {@link #takeSnapshot}, which suits a small state machine.
+     */
+    default SnapshotCapture captureSnapshot(SnapshotMeta meta) {
+        return SnapshotCapture.written(meta, takeSnapshot(meta));
     }
 
     /**
@@ -42,7 +55,8 @@ public interface StateMachine {
 
     /**
      * Replaces the whole state with {@code snapshot} (sent by the leader, staged by {@link #stageSnapshot} and
-     * verified, see {@link Ready#snapshot()}).
+     * verified, see {@link Ready#snapshot()}). A {@link RaftNode} closes a capture still being written first; a
+     * state machine must never publish that older capture over the restored snapshot.
      */
     default void restoreSnapshot(Snapshot snapshot) {
         throw new UnsupportedOperationException("snapshots not supported by " + getClass().getName());

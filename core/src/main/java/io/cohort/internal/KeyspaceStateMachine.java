@@ -4,6 +4,7 @@ import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceException;
+import io.cohort.mvcc.KeyspaceSnapshot;
 import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantResponse;
 import io.cohort.mvcc.LeaseRevokeRequest;
@@ -15,6 +16,7 @@ import io.cohort.raft.FileSnapshotData;
 import io.cohort.raft.FileSnapshotStaging;
 import io.cohort.raft.Snapshot;
 import io.cohort.raft.SnapshotCorruptedException;
+import io.cohort.raft.SnapshotCapture;
 import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
 import io.cohort.raft.SnapshotStaging;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import io.cohort.raft.StateMachine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * (one LMDB write transaction) and returns per entry the keyspace's {@link ApplyResult} (or a {@link HashCheck}),
  * which the proposer's future completes with.
  *
- * <p>The keyspace has one writer: every write ({@code apply}, compaction steps) holds {@link #writerLock}.
+ * <p>The keyspace has one writer: every write ({@code apply}, compaction steps) holds {@link #writerLock}. Snapshots
+ * are captured under it, between two batches, and written beside the writer (see {@link #captureSnapshot}).
  */
 public final class KeyspaceStateMachine implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(KeyspaceStateMachine.class);
@@ -41,6 +45,12 @@ public final class KeyspaceStateMachine implements StateMachine {
     private final Lessor lessor;
     private final SnapshotStore snapshots;
     private final Object writerLock = new Object();
+    /** Orders snapshot publications: an abandoned capture never publishes after a restored snapshot. */
+    private final Object snapshotLock = new Object();
+    /** The capture being written, if any; guarded by {@link #snapshotLock}. */
+    private KeyspaceCapture snapshotInFlight;
+    /** How long a snapshot may pin the keyspace while it is written before it is abandoned. */
+    static final long SNAPSHOT_WRITE_TIMEOUT_MS = 10 * 60_000;
     private volatile long lastWriteNs = System.nanoTime();
     private volatile HashCheck divergence;
 
@@ -166,25 +176,112 @@ public final class KeyspaceStateMachine implements StateMachine {
     }
 
     /**
-     * Writes a keyspace snapshot file, syncs the keyspace (the log may then be discarded up to here), stores the
-     * file as the latest snapshot (deleting older ones) and returns it: read in chunks from the file, never whole.
+     * Pins the keyspace at {@code meta} (an LMDB read transaction opened between two applied batches, so it holds
+     * exactly what was applied up to {@code meta.index()}) for the snapshot thread to write: see {@link KeyspaceCapture}.
+     * A capture still in flight is abandoned: only the newest may be published.
      */
     @Override
-    public SnapshotData takeSnapshot(SnapshotMeta meta) {
-        Path tmp = snapshots.tempFile("snapshot");
-        long held;
+    public SnapshotCapture captureSnapshot(SnapshotMeta meta) {
+        KeyspaceSnapshot pinned;
         synchronized (writerLock) {
-            keyspace.sync();
-            held = keyspace.writeSnapshot(tmp);
+            pinned = keyspace.captureSnapshot();
         }
-        if (held > meta.index()) {
-            throw new IllegalStateException("the keyspace snapshot holds index " + held + ", past the Raft snapshot at "
-                    + meta.index());
+        if (pinned.appliedIndex() > meta.index()) {
+            pinned.close();
+            throw new IllegalStateException("the keyspace holds index " + pinned.appliedIndex()
+                    + ", past the Raft snapshot at " + meta.index());
         }
-        FileSnapshotData written = FileSnapshotData.of(tmp);
-        FileSnapshotData stored = snapshots.publish(tmp, meta, held, written.sizeBytes(), written.checksum());
-        LOG.info("member {} took a snapshot at index {} ({} bytes)", memberId, meta.index(), stored.sizeBytes());
-        return stored;
+        KeyspaceCapture capture = new KeyspaceCapture(meta, pinned);
+        KeyspaceCapture older;
+        synchronized (snapshotLock) {
+            older = snapshotInFlight;
+            snapshotInFlight = capture;
+        }
+        if (older != null) {
+            older.close();
+        }
+        return capture;
+    }
+
+    /** Captures and writes a keyspace snapshot here and now (see {@link #captureSnapshot}). */
+    @Override
+    public SnapshotData takeSnapshot(SnapshotMeta meta) {
+        try (SnapshotCapture capture = captureSnapshot(meta)) {
+            return capture.write();
+        }
+    }
+
+    /**
+     * A keyspace snapshot captured at one Raft index, written on the snapshot thread: the pinned keyspace is copied to
+     * a temporary file, synced, the live keyspace synced too, the file checksummed, and only then published as the
+     * latest snapshot (the log may then be discarded up to it). Closed (abandoned) before it is published, it
+     * publishes nothing and deletes its file.
+     */
+    private final class KeyspaceCapture implements SnapshotCapture {
+        private final SnapshotMeta meta;
+        private final KeyspaceSnapshot pinned;
+        private boolean abandoned; // guarded by snapshotLock
+
+        KeyspaceCapture(SnapshotMeta meta, KeyspaceSnapshot pinned) {
+            this.meta = meta;
+            this.pinned = pinned;
+        }
+
+        @Override
+        public SnapshotMeta meta() {
+            return meta;
+        }
+
+        @Override
+        public SnapshotData write() {
+            Path tmp = snapshots.tempFile("snapshot");
+            boolean published = false;
+            try {
+                pinned.writeTo(tmp, SNAPSHOT_WRITE_TIMEOUT_MS);
+                FileSnapshotData written = FileSnapshotData.of(tmp); // size and CRC-32C, one pass
+                FileSnapshotData stored;
+                synchronized (snapshotLock) {
+                    if (abandoned) {
+                        throw new CancellationException("the snapshot at index " + meta.index()
+                                + " was abandoned before it was published");
+                    }
+                    stored = snapshots.publish(tmp, meta, pinned.appliedIndex(), written.sizeBytes(),
+                            written.checksum());
+                    published = true;
+                    if (snapshotInFlight == this) {
+                        snapshotInFlight = null;
+                    }
+                }
+                LOG.info("member {} took a snapshot at index {} ({} bytes)", memberId, meta.index(),
+                        stored.sizeBytes());
+                return stored;
+            } finally {
+                pinned.close();
+                if (!published) {
+                    deleteQuietly(tmp);
+                }
+            }
+        }
+
+        /** Abandons the capture: once this returns, it is either published already or never will be. */
+        @Override
+        public void close() {
+            synchronized (snapshotLock) {
+                abandoned = true;
+                if (snapshotInFlight == this) {
+                    snapshotInFlight = null;
+                }
+            }
+            pinned.close(); // A write in progress stops at its next check.
+        }
+    }
+
+    private void deleteQuietly(Path file) {
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            LOG.warn("member {}: could not delete {}", memberId, file, e);
+        }
     }
 
     /** Stages a snapshot from the leader in a file of the snapshot store, replacing any unfinished one. */
@@ -201,6 +298,13 @@ public final class KeyspaceStateMachine implements StateMachine {
         Path file = data instanceof FileSnapshotData f && snapshots.isTempFile(f.path())
                 ? f.path() // staged by stageSnapshot: installed in place, then kept as the latest
                 : snapshots.writeTemp(data);
+        KeyspaceCapture inFlight;
+        synchronized (snapshotLock) {
+            inFlight = snapshotInFlight;
+        }
+        if (inFlight != null) {
+            inFlight.close(); // Older than the leader's snapshot: never published over it.
+        }
         long held;
         synchronized (writerLock) {
             keyspace.restoreSnapshot(file);
@@ -209,7 +313,9 @@ public final class KeyspaceStateMachine implements StateMachine {
             watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
             lessor.load(keyspace.leaseInfos()); // The lease driver promotes it again if this member leads.
         }
-        snapshots.publish(file, snapshot.meta(), held, data.sizeBytes(), data.checksum());
+        synchronized (snapshotLock) {
+            snapshots.publish(file, snapshot.meta(), held, data.sizeBytes(), data.checksum());
+        }
         LOG.info("member {} restored a snapshot at index {} (keyspace index {}, {} bytes)", memberId,
                 snapshot.meta().index(), held, data.sizeBytes());
     }

@@ -93,8 +93,16 @@ public final class SnapshotStore {
     /**
      * Makes the keyspace snapshot at {@code file} (moved, then owned by the store; {@code sizeBytes} long with CRC-32C
      * {@code checksum}) the latest, with {@code meta}; deletes the older snapshot files. Returns the stored data.
+     *
+     * @throws IllegalStateException if the store holds a newer snapshot (snapshots never move backwards)
      */
-    public FileSnapshotData publish(Path file, SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum) {
+    public synchronized FileSnapshotData publish(Path file, SnapshotMeta meta, long keyspaceIndex, long sizeBytes,
+                                                 int checksum) {
+        Stored current = latest();
+        if (current != null && current.meta().index() > meta.index()) {
+            throw new IllegalStateException("refusing to store the snapshot at index " + meta.index() + " over the newer "
+                    + "one at index " + current.meta().index() + " in " + dir);
+        }
         Path data = dataFile(meta);
         try {
             force(file);

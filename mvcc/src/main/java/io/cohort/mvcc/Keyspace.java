@@ -136,6 +136,16 @@ public final class Keyspace implements AutoCloseable {
     }
 
     /**
+     * Pins the keyspace as it is now (one LMDB read transaction, cheap) for a snapshot written later on another thread
+     * with {@link KeyspaceSnapshot#writeTo}. Call it between two {@link #apply} batches, from the writer's side, so it
+     * holds exactly what was applied up to {@link KeyspaceSnapshot#appliedIndex()}. Close it if it is not written:
+     * it pins old pages, and {@link #close} waits for it.
+     */
+    public KeyspaceSnapshot captureSnapshot() {
+        return new KeyspaceSnapshot(engine.pin());
+    }
+
+    /**
      * Replaces the whole keyspace with the snapshot in {@code file} (written by {@link #writeSnapshot}), atomically:
      * readers see the old keyspace or the new one. No {@link #apply} may run concurrently.
      *
@@ -150,7 +160,10 @@ public final class Keyspace implements AutoCloseable {
         engine.sync();
     }
 
-    /** Closes the keyspace; no call may run concurrently or follow. */
+    /**
+     * Closes the keyspace; no call may run concurrently or follow. A {@link KeyspaceSnapshot} still open is cancelled
+     * first (a write in progress stops and deletes its file).
+     */
     @Override
     public void close() {
         engine.close();

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -39,6 +40,10 @@ public final class Engine implements AutoCloseable {
     private volatile State state;
     /** Lease ID -> grant time on this node's clock (for the remaining TTL). */
     private final Map<Long, Long> grantMillis = new ConcurrentHashMap<>();
+    /** Views pinned for snapshots and not yet released (each holds an LMDB read transaction). */
+    private final Set<PinnedView> pinned = ConcurrentHashMap.newKeySet();
+    /** How long {@link #close} waits for a snapshot being written to stop. */
+    private static final long RELEASE_WAIT_MS = 10_000;
 
     private Engine(KeyspaceConfig config, Store store, State state) {
         this.config = config;
@@ -154,7 +159,30 @@ public final class Engine implements AutoCloseable {
 
     /** Writes a compact, consistent copy of the keyspace to {@code file}; returns the copy's applied index. */
     public long writeSnapshot(Path file) {
-        return SnapshotFile.write(store, file).appliedIndex();
+        try (PinnedView view = pin()) {
+            view.writeTo(file, Long.MAX_VALUE, false);
+            return view.state().appliedIndex();
+        }
+    }
+
+    /**
+     * Pins the committed state as it is now in a read transaction, for a snapshot written later, on any thread
+     * ({@link PinnedView#writeTo}). Exact only if no apply runs concurrently: call it from the writer's side.
+     */
+    public PinnedView pin() {
+        Txn<DirectBuffer> txn = store.env.txnRead();
+        State pinnedState;
+        try {
+            pinnedState = store.readState(txn);
+        } catch (RuntimeException e) {
+            txn.close();
+            throw e;
+        }
+        PinnedView[] self = new PinnedView[1];
+        PinnedView view = new PinnedView(store, txn, pinnedState, () -> pinned.remove(self[0]));
+        self[0] = view;
+        pinned.add(view);
+        return view;
     }
 
     /** Replaces the whole keyspace with the snapshot in {@code file}, in one write transaction. */
@@ -295,8 +323,22 @@ public final class Engine implements AutoCloseable {
         return read((v, s) -> f.apply(v));
     }
 
+    /**
+     * Closes the environment once no pinned state is left: pinned views are cancelled and waited for (a write in
+     * progress stops at its next check), since closing an LMDB environment under an open transaction is undefined.
+     *
+     * @throws IllegalStateException if a pinned view is not released within {@link #RELEASE_WAIT_MS} (the environment
+     *     is then left open rather than closed under a reader)
+     */
     @Override
     public void close() {
+        for (PinnedView v : pinned.toArray(new PinnedView[0])) {
+            v.cancel("the keyspace is closing");
+            if (!v.awaitReleased(RELEASE_WAIT_MS)) {
+                throw new IllegalStateException("a keyspace snapshot at applied index " + v.state().appliedIndex()
+                        + " was not released within " + RELEASE_WAIT_MS + " ms; the keyspace is left open");
+            }
+        }
         writeLock.lock();
         try {
             store.close();

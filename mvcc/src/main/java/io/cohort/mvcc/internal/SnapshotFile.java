@@ -8,13 +8,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.agrona.DirectBuffer;
-import org.lmdbjava.CopyFlags;
 import org.lmdbjava.CursorIterable;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
@@ -22,44 +19,83 @@ import org.lmdbjava.DirectBufferProxy;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
 import org.lmdbjava.LmdbException;
+import org.lmdbjava.PutFlags;
 import org.lmdbjava.Txn;
 
 /**
- * A keyspace snapshot: one self-contained LMDB data file (a compacting copy of the live environment, taken in one
- * read transaction, so it is consistent without blocking writers). Restoring copies every table of the file into the
+ * A keyspace snapshot: one self-contained LMDB data file (every table of the live environment as one read transaction
+ * sees it, copied in key order, so it is consistent and compact without blocking writers). Restoring copies every table of the file into the
  * live environment in one write transaction, so readers see either the old keyspace or the new one, never a mix.
  */
 final class SnapshotFile {
+    /** Every table, in {@link Store}'s field order: meta, revs, latest, leases, leaseKeys. */
     private static final List<String> TABLES = List.of("meta", "rev", "kv", "lease", "lease_keys");
+    private static final String DUPSORT_TABLE = "lease_keys";
+    /** Bytes copied per write transaction of a snapshot file. */
+    private static final long COMMIT_EVERY_BYTES = 64L << 20;
 
     private SnapshotFile() {
     }
 
-    /** Writes a compact copy of {@code store} to {@code file} (which must not exist); returns the copy's state. */
-    static State write(Store store, Path file) {
+    /**
+     * Writes the state {@code txn} (a read transaction of {@code store}) sees to {@code file} (which must not exist): a
+     * fresh LMDB environment with every table copied in key order (MDB_APPEND, so pages are filled and the copy is
+     * compact), committed every {@link #COMMIT_EVERY_BYTES} bytes so no write transaction grows without bound, and
+     * synced. Runs {@code check} every {@code checkEveryEntries} entries (it throws to stop; the caller deletes the file).
+     */
+    static void writeFrom(Store store, Txn<DirectBuffer> txn, Path file, int checkEveryEntries, Runnable check) {
         if (Files.exists(file)) {
             throw new IllegalArgumentException("snapshot file " + file + " already exists");
         }
-        Path tmpDir = file.resolveSibling(file.getFileName() + ".copying");
-        try {
-            deleteDirectory(tmpDir);
-            Files.createDirectories(tmpDir);
-            store.env.copy(tmpDir.toFile(), CopyFlags.MDB_CP_COMPACT);
-            Path data = tmpDir.resolve("data.mdb");
-            try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
-                ch.force(true);
+        List<Dbi<DirectBuffer>> sources = List.of(store.meta, store.revs, store.latest, store.leases, store.leaseKeys);
+        try (Env<DirectBuffer> dst = Env.create(DirectBufferProxy.PROXY_DB)
+                .setMapSize(store.env.info().mapSize) // address space only: the file grows with the pages written
+                .setMaxDbs(8)
+                .open(file.toFile(), EnvFlags.MDB_NOSUBDIR, EnvFlags.MDB_NOLOCK, EnvFlags.MDB_NOSYNC,
+                        EnvFlags.MDB_NOTLS)) {
+            List<Dbi<DirectBuffer>> targets = new ArrayList<>(TABLES.size());
+            for (String name : TABLES) { // All opened before the first write transaction (each opens its own).
+                targets.add(DUPSORT_TABLE.equals(name)
+                        ? dst.openDbi(name, DbiFlags.MDB_CREATE, DbiFlags.MDB_DUPSORT)
+                        : dst.openDbi(name, DbiFlags.MDB_CREATE));
             }
-            Files.move(data, file, StandardCopyOption.ATOMIC_MOVE);
-            deleteDirectory(tmpDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write keyspace snapshot " + file, e);
+            Txn<DirectBuffer> out = dst.txnWrite();
+            try {
+                long bytes = 0;
+                long entries = 0;
+                for (int t = 0; t < TABLES.size(); t++) {
+                    PutFlags append = DUPSORT_TABLE.equals(TABLES.get(t)) ? PutFlags.MDB_APPENDDUP : PutFlags.MDB_APPEND;
+                    Dbi<DirectBuffer> to = targets.get(t);
+                    try (CursorIterable<DirectBuffer> it = sources.get(t).iterate(txn)) {
+                        for (CursorIterable.KeyVal<DirectBuffer> kv : it) {
+                            if (!to.put(out, kv.key(), kv.val(), append)) {
+                                throw new IllegalStateException("table " + TABLES.get(t) + " of the keyspace is not in"
+                                        + " key order at entry " + entries + ": cannot write snapshot " + file);
+                            }
+                            bytes += kv.key().capacity() + kv.val().capacity();
+                            if (++entries % checkEveryEntries == 0) {
+                                check.run();
+                            }
+                            if (bytes >= COMMIT_EVERY_BYTES) {
+                                out.commit();
+                                out.close();
+                                out = dst.txnWrite();
+                                bytes = 0;
+                            }
+                        }
+                    }
+                }
+                out.commit();
+            } finally {
+                out.close();
+            }
+            check.run();
+            dst.sync(true);
         }
-        try (Env<DirectBuffer> env = openReadOnly(file)) {
-            Dbi<DirectBuffer> meta = env.openDbi("meta");
-            try (Txn<DirectBuffer> txn = env.txnRead()) {
-                DirectBuffer st = meta.get(txn, Store.META_STATE);
-                return State.read(st);
-            }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sync keyspace snapshot " + file, e);
         }
     }
 
@@ -138,17 +174,6 @@ final class SnapshotFile {
             return Files.size(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteDirectory(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }
