@@ -3,6 +3,7 @@ package io.cohort.sim;
 import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
 import io.cohort.mvcc.Keyspace;
+import io.cohort.mvcc.KeyspaceSnapshot;
 import io.cohort.mvcc.KeyspaceConfig;
 import io.cohort.mvcc.LeaseCheckpointRequest;
 import io.cohort.mvcc.LeaseGrantResponse;
@@ -283,6 +284,51 @@ final class KeyspaceReplica implements Replica {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * As KeyspaceStateMachine does it: pins the keyspace now (a read transaction) and writes the file later, after
+     * more entries were applied, when the simulation says the snapshot thread got to it.
+     */
+    @Override
+    public Capture capture(SnapshotMeta meta) {
+        if (meta.index() != applied) {
+            throw new AssertionError("snapshot at " + meta.index() + " but applied " + applied);
+        }
+        KeyspaceSnapshot pinned = keyspace().captureSnapshot();
+        long keyspaceApplied = pinned.appliedIndex();
+        if (keyspaceApplied != keyspace().appliedIndex() || keyspaceApplied > meta.index()) {
+            pinned.close();
+            throw new AssertionError("captured applied index " + keyspaceApplied + ", keyspace "
+                    + keyspace().appliedIndex() + ", raft " + meta.index());
+        }
+        return new Capture() {
+            @Override
+            public SnapshotMeta meta() {
+                return meta;
+            }
+
+            @Override
+            public Snapshot write() {
+                Path file = dir.resolve("snapshot-out.mdb");
+                try {
+                    Files.deleteIfExists(file);
+                    pinned.writeTo(file, Long.MAX_VALUE);
+                    byte[] body = Files.readAllBytes(file);
+                    Files.delete(file);
+                    sim.snapshotBytes += body.length;
+                    return new Snapshot(meta, ByteBuffer.allocate(8 + body.length).putLong(keyspaceApplied).put(body)
+                            .array());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void abandon() {
+                pinned.close();
+            }
+        };
     }
 
     @Override

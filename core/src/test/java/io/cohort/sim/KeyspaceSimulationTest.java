@@ -117,6 +117,7 @@ class KeyspaceSimulationTest {
         long leaseRenewals = 0;
         long recipeWins = 0;
         long watchesThroughInstalls = 0;
+        long snapshotsWrittenLater = 0;
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, compactions());
             run(sim);
@@ -145,6 +146,7 @@ class KeyspaceSimulationTest {
             leaseRenewals += sim.leaseRenewals();
             recipeWins += sim.recipeWins();
             watchesThroughInstalls += sim.watchesThroughSnapshotInstalls;
+            snapshotsWrittenLater += sim.snapshotsWrittenLater();
         }
         System.out.printf("keyspace simulation: %d seeds in %.1f s (%.1f s of CPU); client ops ok %d, unknown %d, refused %d;"
                 + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
@@ -157,14 +159,16 @@ class KeyspaceSimulationTest {
                 restartsFromSnapshot, readsBackAfterRestart, compactions);
         System.out.printf("  watch events checked %d, progress notifications %d, resumes %d, compacted cancellations %d;"
                 + " watches open through a snapshot install on their node %d; lease renewals %d, expiries %d;"
-                + " election and lock wins %d%n", watchEvents, progressNotifications, watchResumes, compactedCancels,
-                watchesThroughInstalls, leaseRenewals, leaseExpiries, recipeWins);
+                + " election and lock wins %d; snapshots written after more applies than captured %d%n", watchEvents,
+                progressNotifications, watchResumes, compactedCancels, watchesThroughInstalls, leaseRenewals,
+                leaseExpiries, recipeWins, snapshotsWrittenLater);
         if (seeds >= 100) {
             // The run must exercise what it claims to check.
             assertThat(linearizableReads).as("linearizable reads served").isPositive();
             assertThat(serializableReads).as("serializable reads").isPositive();
             assertThat(unknown).as("operations with an unknown outcome").isPositive();
             assertThat(snapshotsInstalled).as("snapshot installs").isPositive();
+            assertThat(snapshotsWrittenLater).as("snapshots captured, then written after more applies").isPositive();
             assertThat(confChanges).as("membership changes").isPositive();
             assertThat(machineCrashes).as("machine crashes").isPositive();
             assertThat(crashes).as("process crashes").isGreaterThan(machineCrashes);

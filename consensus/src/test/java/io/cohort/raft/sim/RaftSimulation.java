@@ -100,6 +100,8 @@ public class RaftSimulation {
     long snapshotsInstalled;
     long snapshotChunksStaged;
     long snapshotsTaken;
+    /** Snapshots captured at one index and written after more entries were applied ({@link Replica#capture}). */
+    long snapshotsWrittenLater;
     long crashes;
     long crashesWithUnsyncedWrites;
     long machineCrashes;
@@ -184,6 +186,8 @@ public class RaftSimulation {
         /** The latest snapshot stored durably (survives crashes), or null. */
         public Snapshot durableSnapshot;
         Snapshot previousSnapshot;
+        /** A snapshot captured and not yet written ({@link Replica#capture}): at most one, as on a real node. */
+        Replica.Capture snapshotInFlight;
         /** The state machine (replaced on restart). */
         public Replica replica;
         /** The Raft core (replaced on restart). */
@@ -282,6 +286,7 @@ public class RaftSimulation {
                 kept = disk.processCrash();
             }
             log((machineCrash ? "MACHINE CRASH " : "PROCESS CRASH ") + id + " kept " + kept + " unsynced ops");
+            abandonSnapshotInFlight();
             replica.crash(machineCrash);
             alive = false;
             epoch++;
@@ -369,6 +374,7 @@ public class RaftSimulation {
                 }
                 if (rd.snapshot() != null) {
                     Snapshot s = rd.snapshot();
+                    abandonSnapshotInFlight(); // older than the leader's: never stored over it
                     replica.restore(s);
                     checkStateHash(this, s.meta().index());
                     previousSnapshot = durableSnapshot;
@@ -463,19 +469,49 @@ public class RaftSimulation {
             for (ReadState r : rd.readStates()) {
                 onReadState(this, r);
             }
+            if (snapshotInFlight != null && replica.appliedIndex() > snapshotInFlight.meta().index()) {
+                // Written now, after more entries were applied: it must still hold exactly the captured state
+                // (checked wherever it is installed or restarted from).
+                Replica.Capture c = snapshotInFlight;
+                snapshotInFlight = null;
+                snapshotWritten(c.write());
+                snapshotsWrittenLater++;
+            }
             if (rd.snapshotRequest() != null) {
+                if (snapshotInFlight != null) {
+                    return; // one snapshot in flight at most: this snapshot point is skipped
+                }
+                Replica.Capture c = replica.capture(rd.snapshotRequest());
+                if (c != null) {
+                    checkStateHash(this, rd.snapshotRequest().index());
+                    snapshotInFlight = c;
+                    return;
+                }
                 Snapshot s = replica.snapshot(rd.snapshotRequest());
                 checkStateHash(this, s.meta().index());
-                core.snapshotTaken(s);
-                Snapshot older = durableSnapshot;
-                previousSnapshot = older;
-                durableSnapshot = s;
-                snapshotsTaken++;
-                // keep one snapshot interval of log behind the newest snapshot for slow followers
-                if (older != null && older.meta().index() > disk.snapshot().index()) {
-                    replica.makeDurable(); // before the log is compacted past it
-                    disk.compact(older.meta());
-                }
+                snapshotWritten(s);
+            }
+        }
+
+        /** Abandons the snapshot captured and not yet written, if any. */
+        void abandonSnapshotInFlight() {
+            if (snapshotInFlight != null) {
+                snapshotInFlight.abandon();
+                snapshotInFlight = null;
+            }
+        }
+
+        /** A snapshot is written (durable): the core learns of it, the log is compacted behind the one before. */
+        private void snapshotWritten(Snapshot s) {
+            core.snapshotTaken(s);
+            Snapshot older = durableSnapshot;
+            previousSnapshot = older;
+            durableSnapshot = s;
+            snapshotsTaken++;
+            // keep one snapshot interval of log behind the newest snapshot for slow followers
+            if (older != null && older.meta().index() > disk.snapshot().index()) {
+                replica.makeDurable(); // before the log is compacted past it
+                disk.compact(older.meta());
             }
         }
 
@@ -954,6 +990,11 @@ public class RaftSimulation {
     /** Machine crashes that had unsynced log writes to lose. */
     public long crashesWithUnsyncedWrites() {
         return crashesWithUnsyncedWrites;
+    }
+
+    /** Snapshots a {@link Replica#capture} wrote after more entries were applied (the snapshot thread's way). */
+    public long snapshotsWrittenLater() {
+        return snapshotsWrittenLater;
     }
 
     /** A one-line summary of what the run exercised. */

@@ -32,6 +32,27 @@ public interface Replica {
     /** A snapshot of the state; {@code meta.index()} is {@link #appliedIndex()}. */
     Snapshot snapshot(SnapshotMeta meta);
 
+    /**
+     * Captures the state at {@code meta} ({@code meta.index()} is {@link #appliedIndex()}) for a snapshot written
+     * later, after more entries were applied, as a node's snapshot thread writes it beside the applies; null (the
+     * default) to have {@link #snapshot} take it now.
+     */
+    default Capture capture(SnapshotMeta meta) {
+        return null;
+    }
+
+    /** A snapshot captured at one index and written later ({@link #capture}). */
+    interface Capture {
+        /** The position captured. */
+        SnapshotMeta meta();
+
+        /** Writes the captured state (exactly the state at {@link #meta()}) as a snapshot. Called once. */
+        Snapshot write();
+
+        /** Abandons the capture (crash, or a newer snapshot installed): nothing is written. */
+        void abandon();
+    }
+
     /** Replaces the whole state with {@code snapshot}'s. */
     void restore(Snapshot snapshot);
 
