@@ -255,6 +255,16 @@ public final class KeyspaceStateMachine implements StateMachine {
                 LOG.info("member {} took a snapshot at index {} ({} bytes)", memberId, meta.index(),
                         stored.sizeBytes());
                 return stored;
+            } catch (CancellationException e) {
+                boolean wasAbandoned;
+                synchronized (snapshotLock) {
+                    wasAbandoned = abandoned;
+                }
+                if (!wasAbandoned) { // Not asked for: too slow, or the keyspace is closing.
+                    LOG.warn("member {}: the snapshot at index {} was not written: {}", memberId, meta.index(),
+                            e.getMessage());
+                }
+                throw e;
             } finally {
                 pinned.close();
                 if (!published) {

@@ -95,6 +95,22 @@ class KeyspaceSnapshotTest {
     }
 
     @Test
+    void aWriteThatTakesLongerThanItsTimeoutIsAbandonedAndLeavesNoFile() {
+        try (Ks src = new Ks(dir.resolve("src"))) {
+            for (int i = 0; i < 20_000; i++) {
+                src.put("k" + i, "v" + i);
+            }
+            KeyspaceSnapshot captured = src.ks.captureSnapshot();
+            Path file = dir.resolve("slow.mdb");
+            // 1 ms cannot copy 40,000 records and sync the file: the write stops at a check and deletes the file.
+            assertThatThrownBy(() -> captured.writeTo(file, 1)).isInstanceOf(CancellationException.class)
+                    .hasMessageContaining("took longer than 1 ms");
+            assertThat(file).doesNotExist();
+            src.put("after", "1"); // Released: the keyspace goes on, and closes without waiting.
+        }
+    }
+
+    @Test
     void aWriteToAnExistingFileIsRefusedAndReleasesTheCapture() throws Exception {
         try (Ks src = new Ks(dir.resolve("src"))) {
             src.put("a", "1");
