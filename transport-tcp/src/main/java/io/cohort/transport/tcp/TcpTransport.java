@@ -163,7 +163,8 @@ public final class TcpTransport implements Transport {
     public Metrics metrics() {
         return new Metrics(counters.framesSent.get(), counters.framesReceived.get(), counters.framesDropped.get(),
             counters.sendsRefused.get(), counters.corruptFrames.get(), counters.handshakesRefused.get(),
-            counters.tlsHandshakesFailed.get(), counters.writeTimeouts.get(), counters.connectionsOpened.get(), counters.reconnects.get());
+            counters.tlsHandshakesFailed.get(), counters.writeTimeouts.get(), counters.connectionsOpened.get(), counters.reconnects.get(),
+            counters.framesSentBySender.get());
     }
 
     /**
@@ -458,9 +459,12 @@ public final class TcpTransport implements Transport {
      * @param writeTimeouts outbound connections closed because a write stalled longer than the write timeout
      * @param connectionsOpened outbound connections established
      * @param reconnects outbound connections re-established after one to the same peer was lost
+     * @param framesSentBySender of {@code framesSent}, those written on the thread that called {@link #send}
+     *     (plaintext, nothing else being written to that peer) instead of by the peer's writer thread
      */
     public record Metrics(long framesSent, long framesReceived, long framesDropped, long sendsRefused,
-                          long corruptFrames, long handshakesRefused, long tlsHandshakesFailed, long writeTimeouts, long connectionsOpened, long reconnects) {
+                          long corruptFrames, long handshakesRefused, long tlsHandshakesFailed, long writeTimeouts, long connectionsOpened, long reconnects,
+                          long framesSentBySender) {
     }
 
     /** Builds a {@link TcpTransport}; validates every setting and binds the listening socket. */
