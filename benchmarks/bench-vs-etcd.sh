@@ -8,6 +8,8 @@
 # TICK_MS (unset: Cohort's default Raft tick; N: every Cohort member ticks every N ms),
 # SNAPSHOT_INTERVAL (unset: Cohort's default snapshot interval; N entries, 0 = no snapshots; every member),
 # CALLBACK_THREADS (unset: the node's default callback executor; N: a fixed pool of N on the driving member),
+# TCP_SENDER_WRITES (1: a Cohort send writes its frame on the sending thread when the link is idle; 0: every frame
+# through the peer's writer thread, as before),
 # PORT_OFFSET (0: Cohort members on 7401-7403, etcd on 23791-23793 (client) and 23801-23803 (peer); N adds N to
 # every port; use a multiple of 100, so two runs on one machine do not collide),
 # ETCD_CLIENTS (1: jetcd clients, one gRPC channel each, requests spread over them), JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
@@ -31,6 +33,7 @@ EXTRA_ARGS=()
 COHORT_JVM_OPTS=()
 if [ -n "${TICK_MS:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.tickMs=$TICK_MS"); fi
 if [ -n "${SNAPSHOT_INTERVAL:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.snapshotIntervalEntries=$SNAPSHOT_INTERVAL"); fi
+if [ "${TCP_SENDER_WRITES:-1}" = 0 ]; then COHORT_JVM_OPTS+=("-Dbench.tcpSenderWrites=false"); fi
 if [ -n "$CALLBACK_THREADS" ]; then EXTRA_ARGS+=("--callback-threads=$CALLBACK_THREADS"); fi
 FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
 if java -version 2>&1 | grep -E 'version "(2[5-9]|[3-9][0-9])' >/dev/null; then
@@ -104,7 +107,7 @@ done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 cat > "$WORK/header.md" <<HDR
-- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS}${SNAPSHOT_INTERVAL:+ SNAPSHOT_INTERVAL=$SNAPSHOT_INTERVAL} benchmarks/bench-vs-etcd.sh\`
+- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS}${SNAPSHOT_INTERVAL:+ SNAPSHOT_INTERVAL=$SNAPSHOT_INTERVAL}${TCP_SENDER_WRITES:+ TCP_SENDER_WRITES=$TCP_SENDER_WRITES} benchmarks/bench-vs-etcd.sh\`
 - Machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data dirs under /tmp ($(df -T /tmp | awk 'NR==2 {print $2}')); $ETCD_VERSION (Debian etcd-server), default settings (fsync on); Cohort defaults (fsync on per batch).
 - Both clusters run on this one machine: 3 etcd processes, 3 Cohort JVMs (one also runs the load generator and the jetcd client).
 HDR

@@ -483,6 +483,7 @@ public final class TcpTransport implements Transport {
         private int reconnectMinMs = 20;
         private int reconnectMaxMs = 2_000;
         private int maxInboundConnections = 64;
+        private boolean writeOnSenderThread = true;
 
         private Builder() {
         }
@@ -606,6 +607,16 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
+        /**
+         * Without TLS, whether {@link TcpTransport#send} writes the frame itself, without blocking, when
+         * nothing else is being written to that peer (default true): one thread wake-up less per message.
+         * False hands every frame to the peer's writer thread. No effect with TLS (always the writer thread).
+         */
+        public Builder writeOnSenderThread(boolean v) {
+            this.writeOnSenderThread = v;
+            return this;
+        }
+
         /** Validates the settings and binds the listening socket; connections are accepted from {@link TcpTransport#start}. */
         public TcpTransport build() {
             if (clusterId == null) {
@@ -626,7 +637,7 @@ public final class TcpTransport implements Transport {
             }
             Settings settings = new Settings(clusterId, memberId, maxFrameBytes, maxSendQueueBytes, maxBatchBytes,
                 connectTimeoutMs, writeTimeoutMs, handshakeTimeoutMs, reconnectMinMs, reconnectMaxMs, maxInboundConnections,
-                tls == null ? null : tls.sslContext(), tls != null && tls.memberIdInCommonName());
+                tls == null ? null : tls.sslContext(), tls != null && tls.memberIdInCommonName(), writeOnSenderThread);
             return new TcpTransport(this, settings);
         }
     }

@@ -175,6 +175,23 @@ class SenderThreadWriteTest {
         assertThat(m.framesDropped()).isZero();
     }
 
+    @Test
+    void withSenderWritesTurnedOffEveryFrameGoesThroughTheWriterThreadInOrder() throws Exception {
+        Recorder inB = new Recorder();
+        TcpTransport[] t = connectedPair(member(1).writeOnSenderThread(false), member(2).writeOnSenderThread(false),
+            new Recorder(), inB);
+        int count = 2_000;
+        for (int seq = 0; seq < count; seq++) {
+            sendRetrying(t[0], 2, message(1, seq, 8 + seq % 3_000), 5_000);
+        }
+        List<Received> got = inB.await(count, 20_000);
+        for (int i = 0; i < count; i++) {
+            assertThat(got.get(i).bytes()).isEqualTo(message(1, i, 8 + i % 3_000));
+        }
+        assertThat(t[0].metrics().framesSent()).isEqualTo(count);
+        assertThat(t[0].metrics().framesSentBySender()).isZero();
+    }
+
     /** A peer that accepts the hello and then never reads again. */
     private ServerSocket neverReadingPeer() throws IOException {
         ServerSocket server = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));

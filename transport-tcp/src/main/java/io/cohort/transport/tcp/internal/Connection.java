@@ -37,11 +37,11 @@ public final class Connection implements Closeable {
      * Connects to {@code address} and, with TLS, completes the client handshake (presenting our
      * certificate). The socket read timeout is left at {@code handshakeTimeoutMs}. The plain socket is
      * handed to {@code onCreated} before connecting, so another thread can abort a dial by closing it.
-     * Without TLS the socket is a {@link SocketChannel}'s (in blocking mode), so the sender can later
-     * switch it to non-blocking writes ({@link #channel()}).
+     * When sends write on the sender's thread (plaintext only), the socket is a {@link SocketChannel}'s
+     * (in blocking mode), so the link can later switch it to non-blocking writes ({@link #channel()}).
      */
     public static Connection dial(Settings settings, InetSocketAddress address, Consumer<Socket> onCreated) throws IOException {
-        SocketChannel channel = settings.tls() ? null : SocketChannel.open();
+        SocketChannel channel = settings.writesOnSenderThread() ? SocketChannel.open() : null;
         Socket raw = channel == null ? new Socket() : channel.socket();
         onCreated.accept(raw);
         try {
@@ -49,8 +49,8 @@ public final class Connection implements Closeable {
             raw.setKeepAlive(true);
             raw.connect(address, settings.connectTimeoutMs());
             raw.setSoTimeout(settings.handshakeTimeoutMs());
-            if (channel != null) {
-                assert Boolean.TRUE.equals(channel.getOption(StandardSocketOptions.TCP_NODELAY)) : "Nagle must be off";
+            if (!settings.tls()) {
+                assert channel == null || Boolean.TRUE.equals(channel.getOption(StandardSocketOptions.TCP_NODELAY)) : "Nagle must be off";
                 return new Connection(raw, raw, channel);
             }
             SSLSocket tls = (SSLSocket) settings.sslContext().getSocketFactory()
@@ -120,9 +120,9 @@ public final class Connection implements Closeable {
     }
 
     /**
-     * The channel under a dialed plaintext connection, for non-blocking writes once the handshake is
-     * done; null with TLS (TLS records are written through the blocking {@link SSLSocket}) and for
-     * accepted connections.
+     * The channel under a dialed connection whose sends write on the sender's thread, for non-blocking
+     * writes once the handshake is done; null otherwise: with TLS (TLS records are written through the
+     * blocking {@link SSLSocket}), with sender writes turned off, and for accepted connections.
      */
     public SocketChannel channel() {
         return channel;

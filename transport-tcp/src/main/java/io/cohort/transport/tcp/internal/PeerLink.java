@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * writer thread, which finishes it in blocking mode under the write timeout, holding the write lock so
  * no sender writes in between; frames stay in order because every byte goes through the ring and only
  * the holder of the write lock takes from it. With TLS the writer thread writes everything, as the
- * {@code SSLSocket} only writes in blocking mode.
+ * {@code SSLSocket} only writes in blocking mode (and so it does when turned off in the settings).
  */
 public final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
@@ -88,7 +88,7 @@ public final class PeerLink {
         if (!ring.offer(buffer, offset, length)) {
             return false;
         }
-        if (!settings.tls()) {
+        if (settings.writesOnSenderThread()) {
             writeNowOrHandOff();
         }
         return true;
@@ -100,7 +100,8 @@ public final class PeerLink {
      * non-blocking mode whenever a sender holds the lock.
      */
     private void writeNowOrHandOff() {
-        if (writeLock.tryLock()) {
+        // An interrupted thread must not write: the interrupt would close the channel (InterruptibleChannel).
+        if (!Thread.currentThread().isInterrupted() && writeLock.tryLock()) {
             boolean leftOver;
             try {
                 leftOver = writeOnceNonBlocking();
