@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * after an exponential {@link Backoff} with jitter, forever, until {@link #close()}.
  *
  * <p><b>Writes on the sender's thread (plaintext only).</b> Handing every frame to the writer thread
- * costs a thread wake-up per message, which at one request in flight is a large part of a commit's
- * latency. So without TLS the socket is non-blocking between writes, and {@link #offer} writes the
+ * costs a thread wake-up per message on a commit's path (a Raft append out, its answer back). So
+ * without TLS the socket is non-blocking between writes, and {@link #offer} writes the
  * frame itself when no one else is writing (a try-lock, never a wait): a non-blocking write copies
  * what the kernel's send buffer takes and returns, so the sender never blocks on a slow or stalled
  * peer. Whatever is left over (a full send buffer, frames queued meanwhile by others) is handed to the
