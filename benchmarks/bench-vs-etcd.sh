@@ -8,6 +8,10 @@
 # TICK_MS (unset: Cohort's default Raft tick; N: every Cohort member ticks every N ms),
 # SNAPSHOT_INTERVAL (unset: Cohort's default snapshot interval; N entries, 0 = no snapshots; every member),
 # CALLBACK_THREADS (unset: the node's default callback executor; N: a fixed pool of N on the driving member),
+# TCP_SENDER_WRITES (1: a Cohort send writes its frame on the sending thread when the link is idle; 0: every frame
+# through the peer's writer thread, as before),
+# PORT_OFFSET (0: Cohort members on 7401-7403, etcd on 23791-23793 (client) and 23801-23803 (peer); N adds N to
+# every port; use a multiple of 100, so two runs on one machine do not collide),
 # ETCD_CLIENTS (1: jetcd clients, one gRPC channel each, requests spread over them), JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +26,14 @@ POINTS=${POINTS:-put:1,put:64,put:256,lrange:64,lrange:256,srange:64,srange:256,
 SYSTEMS=${SYSTEMS:-cohort,etcd}
 ETCD_CLIENTS=${ETCD_CLIENTS:-1}
 CALLBACK_THREADS=${CALLBACK_THREADS:-}
+PORT_OFFSET=${PORT_OFFSET:-0}
+etcd_client_port() { echo $((23790 + $1 + PORT_OFFSET)); }
+etcd_peer_port() { echo $((23800 + $1 + PORT_OFFSET)); }
 EXTRA_ARGS=()
 COHORT_JVM_OPTS=()
 if [ -n "${TICK_MS:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.tickMs=$TICK_MS"); fi
 if [ -n "${SNAPSHOT_INTERVAL:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.snapshotIntervalEntries=$SNAPSHOT_INTERVAL"); fi
+if [ "${TCP_SENDER_WRITES:-1}" = 0 ]; then COHORT_JVM_OPTS+=("-Dbench.tcpSenderWrites=false"); fi
 if [ -n "$CALLBACK_THREADS" ]; then EXTRA_ARGS+=("--callback-threads=$CALLBACK_THREADS"); fi
 FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
 if java -version 2>&1 | grep -E 'version "(2[5-9]|[3-9][0-9])' >/dev/null; then
@@ -52,7 +60,7 @@ PIDS=()
 cleanup() {
   # etcd's own WAL fsync latency histogram, to set beside Cohort's (JFR jdk.FileForce with JFR=1).
   for i in 1 2 3; do
-    curl -fs "http://127.0.0.1:2379$i/metrics" 2>/dev/null | grep -E '^etcd_disk_wal_fsync_duration_seconds' \
+    curl -fs "http://127.0.0.1:$(etcd_client_port $i)/metrics" 2>/dev/null | grep -E '^etcd_disk_wal_fsync_duration_seconds' \
       > "$RESULTS/vs-etcd-$STAMP-etcd-m$i-wal-fsync.txt" || true
   done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -62,12 +70,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== etcd: 3 members on loopback (data and logs in $WORK)"
-CLUSTER="m1=http://127.0.0.1:23801,m2=http://127.0.0.1:23802,m3=http://127.0.0.1:23803"
-ENDPOINTS="http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793"
+CLUSTER="m1=http://127.0.0.1:$(etcd_peer_port 1),m2=http://127.0.0.1:$(etcd_peer_port 2),m3=http://127.0.0.1:$(etcd_peer_port 3)"
+ENDPOINTS="http://127.0.0.1:$(etcd_client_port 1),http://127.0.0.1:$(etcd_client_port 2),http://127.0.0.1:$(etcd_client_port 3)"
 for i in 1 2 3; do
   etcd --name "m$i" --data-dir "$WORK/etcd-m$i" \
-       --listen-client-urls "http://127.0.0.1:2379$i" --advertise-client-urls "http://127.0.0.1:2379$i" \
-       --listen-peer-urls "http://127.0.0.1:2380$i" --initial-advertise-peer-urls "http://127.0.0.1:2380$i" \
+       --listen-client-urls "http://127.0.0.1:$(etcd_client_port $i)" --advertise-client-urls "http://127.0.0.1:$(etcd_client_port $i)" \
+       --listen-peer-urls "http://127.0.0.1:$(etcd_peer_port $i)" --initial-advertise-peer-urls "http://127.0.0.1:$(etcd_peer_port $i)" \
        --initial-cluster "$CLUSTER" --initial-cluster-token bench-vs-etcd --initial-cluster-state new \
        > "$WORK/etcd-m$i.log" 2>&1 &
   PIDS+=($!)
@@ -78,7 +86,7 @@ JFC="$WORK/profile-all-fsyncs.jfc"
 sed 's/control="file-threshold">10 ms</control="file-threshold">0 ms</' \
   "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$JFC"
 echo "== cohort: members 2 and 3 in their own JVMs (member 1 is the load-driving JVM)"
-MEMBERS="1=127.0.0.1:7401,2=127.0.0.1:7402,3=127.0.0.1:7403"
+MEMBERS="1=127.0.0.1:$((7401 + PORT_OFFSET)),2=127.0.0.1:$((7402 + PORT_OFFSET)),3=127.0.0.1:$((7403 + PORT_OFFSET))"
 for i in 2 3; do
   MEMBER_JFR=()
   if [ "${JFR:-0}" = 1 ]; then
@@ -91,15 +99,15 @@ done
 
 for i in 1 2 3; do
   for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:2379$i/health" >/dev/null 2>&1 && break
+    curl -fs "http://127.0.0.1:$(etcd_client_port $i)/health" >/dev/null 2>&1 && break
     sleep 0.2
   done
-  curl -fs "http://127.0.0.1:2379$i/health" >/dev/null || { echo "etcd m$i did not become healthy"; cat "$WORK/etcd-m$i.log"; exit 1; }
+  curl -fs "http://127.0.0.1:$(etcd_client_port $i)/health" >/dev/null || { echo "etcd m$i did not become healthy"; cat "$WORK/etcd-m$i.log"; exit 1; }
 done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 cat > "$WORK/header.md" <<HDR
-- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS}${SNAPSHOT_INTERVAL:+ SNAPSHOT_INTERVAL=$SNAPSHOT_INTERVAL} benchmarks/bench-vs-etcd.sh\`
+- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS}${SNAPSHOT_INTERVAL:+ SNAPSHOT_INTERVAL=$SNAPSHOT_INTERVAL}${TCP_SENDER_WRITES:+ TCP_SENDER_WRITES=$TCP_SENDER_WRITES} benchmarks/bench-vs-etcd.sh\`
 - Machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data dirs under /tmp ($(df -T /tmp | awk 'NR==2 {print $2}')); $ETCD_VERSION (Debian etcd-server), default settings (fsync on); Cohort defaults (fsync on per batch).
 - Both clusters run on this one machine: 3 etcd processes, 3 Cohort JVMs (one also runs the load generator and the jetcd client).
 HDR

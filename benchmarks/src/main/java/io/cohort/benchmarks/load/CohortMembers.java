@@ -62,8 +62,10 @@ final class CohortMembers {
         }
         return builder.memberId(memberId).dataDir(dataDir).members(members)
                 .transport((self, addresses) -> {
+                    // -Dbench.tcpSenderWrites=false: an experiment knob (every frame through the peer's writer thread).
                     TcpTransport.Builder b = TcpTransport.builder().clusterId(CLUSTER_ID).memberId(self)
-                            .listen(address(addresses.get(self)));
+                            .listen(address(addresses.get(self)))
+                            .writeOnSenderThread(!"false".equals(System.getProperty("bench.tcpSenderWrites")));
                     addresses.forEach((id, a) -> {
                         if (id != self) {
                             b.peer(id, address(a));

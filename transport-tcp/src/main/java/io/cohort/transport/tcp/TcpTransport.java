@@ -163,7 +163,8 @@ public final class TcpTransport implements Transport {
     public Metrics metrics() {
         return new Metrics(counters.framesSent.get(), counters.framesReceived.get(), counters.framesDropped.get(),
             counters.sendsRefused.get(), counters.corruptFrames.get(), counters.handshakesRefused.get(),
-            counters.tlsHandshakesFailed.get(), counters.writeTimeouts.get(), counters.connectionsOpened.get(), counters.reconnects.get());
+            counters.tlsHandshakesFailed.get(), counters.writeTimeouts.get(), counters.connectionsOpened.get(), counters.reconnects.get(),
+            counters.framesSentBySender.get());
     }
 
     /**
@@ -458,9 +459,12 @@ public final class TcpTransport implements Transport {
      * @param writeTimeouts outbound connections closed because a write stalled longer than the write timeout
      * @param connectionsOpened outbound connections established
      * @param reconnects outbound connections re-established after one to the same peer was lost
+     * @param framesSentBySender of {@code framesSent}, those written on the thread that called {@link #send}
+     *     (plaintext, nothing else being written to that peer) instead of by the peer's writer thread
      */
     public record Metrics(long framesSent, long framesReceived, long framesDropped, long sendsRefused,
-                          long corruptFrames, long handshakesRefused, long tlsHandshakesFailed, long writeTimeouts, long connectionsOpened, long reconnects) {
+                          long corruptFrames, long handshakesRefused, long tlsHandshakesFailed, long writeTimeouts, long connectionsOpened, long reconnects,
+                          long framesSentBySender) {
     }
 
     /** Builds a {@link TcpTransport}; validates every setting and binds the listening socket. */
@@ -479,6 +483,7 @@ public final class TcpTransport implements Transport {
         private int reconnectMinMs = 20;
         private int reconnectMaxMs = 2_000;
         private int maxInboundConnections = 64;
+        private boolean writeOnSenderThread = true;
 
         private Builder() {
         }
@@ -602,6 +607,16 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
+        /**
+         * Without TLS, whether {@link TcpTransport#send} writes the frame itself, without blocking, when
+         * nothing else is being written to that peer (default true): one thread wake-up less per message.
+         * False hands every frame to the peer's writer thread. No effect with TLS (always the writer thread).
+         */
+        public Builder writeOnSenderThread(boolean v) {
+            this.writeOnSenderThread = v;
+            return this;
+        }
+
         /** Validates the settings and binds the listening socket; connections are accepted from {@link TcpTransport#start}. */
         public TcpTransport build() {
             if (clusterId == null) {
@@ -622,7 +637,7 @@ public final class TcpTransport implements Transport {
             }
             Settings settings = new Settings(clusterId, memberId, maxFrameBytes, maxSendQueueBytes, maxBatchBytes,
                 connectTimeoutMs, writeTimeoutMs, handshakeTimeoutMs, reconnectMinMs, reconnectMaxMs, maxInboundConnections,
-                tls == null ? null : tls.sslContext(), tls != null && tls.memberIdInCommonName());
+                tls == null ? null : tls.sslContext(), tls != null && tls.memberIdInCommonName(), writeOnSenderThread);
             return new TcpTransport(this, settings);
         }
     }

@@ -33,7 +33,7 @@ final class Loopback {
     }
 
     /** Records every message delivered to it. */
-    static final class Recorder implements Transport.Inbound {
+    static class Recorder implements Transport.Inbound {
         private final List<Received> received = new ArrayList<>();
 
         @Override

@@ -75,6 +75,10 @@ class TlsTransportTest {
         }
         assertThat(a.metrics().tlsHandshakesFailed()).isZero();
         assertThat(b.metrics().tlsHandshakesFailed()).isZero();
+        // With TLS the writer thread writes every frame: the SSLSocket only writes in blocking mode.
+        assertThat(a.metrics().framesSent()).isEqualTo(500);
+        assertThat(a.metrics().framesSentBySender()).isZero();
+        assertThat(b.metrics().framesSentBySender()).isZero();
     }
 
     @Test

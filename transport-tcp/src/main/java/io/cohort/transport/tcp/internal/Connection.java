@@ -4,6 +4,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -23,19 +25,24 @@ public final class Connection implements Closeable {
 
     private final Socket raw;
     private final Socket socket;
+    private final SocketChannel channel;
 
-    private Connection(Socket raw, Socket socket) {
+    private Connection(Socket raw, Socket socket, SocketChannel channel) {
         this.raw = raw;
         this.socket = socket;
+        this.channel = channel;
     }
 
     /**
      * Connects to {@code address} and, with TLS, completes the client handshake (presenting our
      * certificate). The socket read timeout is left at {@code handshakeTimeoutMs}. The plain socket is
      * handed to {@code onCreated} before connecting, so another thread can abort a dial by closing it.
+     * When sends write on the sender's thread (plaintext only), the socket is a {@link SocketChannel}'s
+     * (in blocking mode), so the link can later switch it to non-blocking writes ({@link #channel()}).
      */
     public static Connection dial(Settings settings, InetSocketAddress address, Consumer<Socket> onCreated) throws IOException {
-        Socket raw = new Socket();
+        SocketChannel channel = settings.writesOnSenderThread() ? SocketChannel.open() : null;
+        Socket raw = channel == null ? new Socket() : channel.socket();
         onCreated.accept(raw);
         try {
             raw.setTcpNoDelay(true);
@@ -43,14 +50,15 @@ public final class Connection implements Closeable {
             raw.connect(address, settings.connectTimeoutMs());
             raw.setSoTimeout(settings.handshakeTimeoutMs());
             if (!settings.tls()) {
-                return new Connection(raw, raw);
+                assert channel == null || Boolean.TRUE.equals(channel.getOption(StandardSocketOptions.TCP_NODELAY)) : "Nagle must be off";
+                return new Connection(raw, raw, channel);
             }
             SSLSocket tls = (SSLSocket) settings.sslContext().getSocketFactory()
                 .createSocket(raw, address.getHostString(), address.getPort(), true);
             tls.setUseClientMode(true);
             tls.setEnabledProtocols(TLS_PROTOCOLS);
             tls.startHandshake();
-            return new Connection(raw, tls);
+            return new Connection(raw, tls, null);
         } catch (IOException | RuntimeException e) {
             closeQuietly(raw);
             throw e;
@@ -67,7 +75,7 @@ public final class Connection implements Closeable {
             raw.setKeepAlive(true);
             raw.setSoTimeout(settings.handshakeTimeoutMs());
             if (!settings.tls()) {
-                return new Connection(raw, raw);
+                return new Connection(raw, raw, null);
             }
             SSLSocket tls = (SSLSocket) settings.sslContext().getSocketFactory()
                 .createSocket(raw, raw.getInetAddress().getHostAddress(), raw.getPort(), true);
@@ -75,7 +83,7 @@ public final class Connection implements Closeable {
             tls.setEnabledProtocols(TLS_PROTOCOLS);
             tls.setNeedClientAuth(true);
             tls.startHandshake();
-            return new Connection(raw, tls);
+            return new Connection(raw, tls, null);
         } catch (IOException | RuntimeException e) {
             closeQuietly(raw);
             throw e;
@@ -109,6 +117,15 @@ public final class Connection implements Closeable {
     /** The socket to read and write (the TLS socket when TLS is on). */
     public Socket socket() {
         return socket;
+    }
+
+    /**
+     * The channel under a dialed connection whose sends write on the sender's thread, for non-blocking
+     * writes once the handshake is done; null otherwise: with TLS (TLS records are written through the
+     * blocking {@link SSLSocket}), with sender writes turned off, and for accepted connections.
+     */
+    public SocketChannel channel() {
+        return channel;
     }
 
     /** Sets the read timeout; 0 waits forever. */

@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Counters {
     /** Frames written to a socket. */
     public final AtomicLong framesSent = new AtomicLong();
+    /** Of {@link #framesSent}, those written on the sending thread itself (plaintext, writer idle). */
+    public final AtomicLong framesSentBySender = new AtomicLong();
     /** Frames received with a good checksum and handed to the inbound handler. */
     public final AtomicLong framesReceived = new AtomicLong();
     /** Queued frames discarded because their connection failed or the peer was removed. */

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
@@ -16,6 +19,17 @@ import org.slf4j.LoggerFactory;
  * peer, does the handshake, and writes queued frames in batches. On any failure the connection is
  * closed, queued frames are dropped (delivery is at most once; Raft retries), and the thread redials
  * after an exponential {@link Backoff} with jitter, forever, until {@link #close()}.
+ *
+ * <p><b>Writes on the sender's thread (plaintext only).</b> Handing every frame to the writer thread
+ * costs a thread wake-up per message on a commit's path (a Raft append out, its answer back). So
+ * without TLS the socket is non-blocking between writes, and {@link #offer} writes the
+ * frame itself when no one else is writing (a try-lock, never a wait): a non-blocking write copies
+ * what the kernel's send buffer takes and returns, so the sender never blocks on a slow or stalled
+ * peer. Whatever is left over (a full send buffer, frames queued meanwhile by others) is handed to the
+ * writer thread, which finishes it in blocking mode under the write timeout, holding the write lock so
+ * no sender writes in between; frames stay in order because every byte goes through the ring and only
+ * the holder of the write lock takes from it. With TLS the writer thread writes everything, as the
+ * {@code SSLSocket} only writes in blocking mode (and so it does when turned off in the settings).
  */
 public final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
@@ -32,6 +46,15 @@ public final class PeerLink {
     private volatile boolean connected;
     /** When the write in progress started (System.nanoTime), or 0 when not writing. */
     private volatile long writeStartedNanos;
+    /** Held by whoever writes to the socket: a sender (never waits for it) or the writer thread. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** The run being written; guarded by writeLock (plaintext), the writer thread's alone (TLS). */
+    private final SendRing.Batch batch = new SendRing.Batch();
+    /** The open plaintext connection's non-blocking channel, or null; guarded by writeLock. */
+    private SocketChannel channel;
+    /** Views of {@link #batch}'s array: its run before and after the wrap; guarded by writeLock. */
+    private final ByteBuffer[] runViews = new ByteBuffer[2];
+    private byte[] viewedArray;
     private Connection connection; // guarded by this
     private Socket dialing; // guarded by this: the socket of a dial in progress, closed by stop()
 
@@ -57,9 +80,78 @@ public final class PeerLink {
         return address;
     }
 
-    /** Queues one message; false if the send queue is full or the link is closed. */
+    /**
+     * Queues one message and, on a plaintext connection nobody is writing to, writes it at once on
+     * this thread without blocking; false if the send queue is full or the link is closed.
+     */
     public boolean offer(DirectBuffer buffer, int offset, int length) {
-        return ring.offer(buffer, offset, length);
+        if (!ring.offer(buffer, offset, length)) {
+            return false;
+        }
+        if (settings.writesOnSenderThread()) {
+            writeNowOrHandOff();
+        }
+        return true;
+    }
+
+    /**
+     * Writes what is queued on the calling thread if the write lock is free, else (or if anything is
+     * left over) wakes the writer thread. Never blocks: the lock is only tried, and the socket is in
+     * non-blocking mode whenever a sender holds the lock.
+     */
+    private void writeNowOrHandOff() {
+        // An interrupted thread must not write: the interrupt would close the channel (InterruptibleChannel).
+        if (!Thread.currentThread().isInterrupted() && writeLock.tryLock()) {
+            boolean leftOver;
+            try {
+                leftOver = writeOnceNonBlocking();
+            } finally {
+                writeLock.unlock();
+            }
+            if (!leftOver) {
+                return;
+            }
+        }
+        // The writer holds the lock (it will see the frame before it parks: the permit is kept) or
+        // something is left for it.
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * On a sender's thread, holding writeLock: takes one run from the ring and writes what the socket
+     * takes without blocking. Returns true if the writer thread must carry on (bytes or frames left, or
+     * the write failed and the writer must redial); false if everything queued was written, or there is
+     * no connection (the writer writes the queue once connected, or drops it with the link).
+     */
+    private boolean writeOnceNonBlocking() {
+        assert writeLock.isHeldByCurrentThread();
+        SocketChannel ch = channel;
+        if (ch == null) {
+            return false;
+        }
+        if (batch.frames() > 0) {
+            return true; // a run is part-written: the writer thread finishes it
+        }
+        try {
+            if (!ring.poll(batch, settings.maxBatchBytes()) || batch.frames() == 0) {
+                return false;
+            }
+            viewRun();
+            ch.write(runViews);
+            if (runViews[0].hasRemaining() || runViews[1].hasRemaining()) {
+                return true; // the send buffer is full: the writer finishes this run
+            }
+            counters.framesSentBySender.addAndGet(batch.frames());
+            runWritten();
+            return ring.queuedFrames() > 0;
+        } catch (IOException e) {
+            if (!closed) {
+                LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
+            }
+            dropRun();
+            closeQuietly(ch); // the writer sees the closed channel and redials
+            return true;
+        }
     }
 
     /** True while an accepted outbound connection is open. */
@@ -155,7 +247,6 @@ public final class PeerLink {
     }
 
     private void dialAndWriteUntilClosed() {
-        SendRing.Batch batch = new SendRing.Batch();
         boolean everConnected = false;
         boolean reportedUnreachable = false;
         String lastRefusal = null; // a refusal repeated on every redial is logged at WARN once, then at DEBUG
@@ -202,7 +293,11 @@ public final class PeerLink {
             }
             everConnected = true;
             LOG.info("member {}: connected to member {} at {}{}", settings.memberId(), peerId, address, settings.tls() ? " (mutual TLS)" : "");
-            writeUntilFailure(c, batch);
+            if (c.channel() != null) {
+                writeChannelUntilFailure(c.channel());
+            } else {
+                writeUntilFailure(c);
+            }
             synchronized (this) {
                 connection = null;
                 connected = false;
@@ -281,7 +376,110 @@ public final class PeerLink {
         return c;
     }
 
-    private void writeUntilFailure(Connection c, SendRing.Batch batch) {
+    /** The writer thread on a plaintext connection, sharing the writes with senders (see the class comment). */
+    private void writeChannelUntilFailure(SocketChannel ch) {
+        try {
+            writeLock.lock();
+            try {
+                ch.configureBlocking(false);
+                channel = ch;
+            } finally {
+                writeLock.unlock();
+            }
+            while (!closed) {
+                writeLock.lock();
+                try {
+                    if (!ch.isOpen()) {
+                        return; // closed by a failed sender write, the watchdog or stop()
+                    }
+                    writeAllQueued(ch);
+                } finally {
+                    writeLock.unlock();
+                }
+                // Woken by a sender that left work (permit semantics: an unpark before this park counts).
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_WAIT_MS));
+            }
+        } catch (IOException e) {
+            if (!closed) {
+                LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
+            }
+        } finally {
+            writeStartedNanos = 0;
+            writeLock.lock();
+            try {
+                dropRun();
+                channel = null;
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The writer thread, holding writeLock: writes the run left by a sender and everything queued. A
+     * run the socket does not take at once is finished in blocking mode under the write timeout (the
+     * watchdog closes the channel, which ends the write); the channel is non-blocking again before the
+     * lock is released.
+     */
+    private void writeAllQueued(SocketChannel ch) throws IOException {
+        assert writeLock.isHeldByCurrentThread();
+        while (!closed) {
+            if (batch.frames() == 0) {
+                if (!ring.poll(batch, settings.maxBatchBytes()) || batch.frames() == 0) {
+                    return;
+                }
+                viewRun();
+            }
+            ch.write(runViews);
+            if (runViews[0].hasRemaining() || runViews[1].hasRemaining()) {
+                writeStartedNanos = Math.max(1, System.nanoTime());
+                ch.configureBlocking(true);
+                while (runViews[0].hasRemaining() || runViews[1].hasRemaining()) {
+                    ch.write(runViews);
+                }
+                ch.configureBlocking(false);
+                writeStartedNanos = 0;
+            }
+            runWritten();
+        }
+    }
+
+    /** Points {@link #runViews} at {@link #batch}'s run. */
+    private void viewRun() {
+        byte[] array = batch.array();
+        if (array != viewedArray) {
+            viewedArray = array;
+            runViews[0] = ByteBuffer.wrap(array);
+            runViews[1] = ByteBuffer.wrap(array);
+        }
+        runViews[0].clear().position(batch.firstIndex()).limit(batch.firstIndex() + batch.firstLength());
+        runViews[1].clear().limit(batch.secondLength());
+    }
+
+    /** Counts and frees the run just written in full. */
+    private void runWritten() {
+        counters.framesSent.addAndGet(batch.frames());
+        ring.release(batch);
+    }
+
+    /** Counts as dropped and frees the run being written, if any (its connection failed). */
+    private void dropRun() {
+        if (batch.frames() > 0) {
+            counters.framesDropped.addAndGet(batch.frames());
+            ring.release(batch);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    /** The writer thread on a TLS connection: it alone writes, in blocking mode. */
+    private void writeUntilFailure(Connection c) {
         try {
             OutputStream out = c.socket().getOutputStream();
             while (!closed) {

@@ -131,6 +131,15 @@ public final class SendRing {
                 writerWaiting = false;
             }
         }
+        return poll(batch, maxBatchBytes);
+    }
+
+    /**
+     * Like {@link #take} without waiting: describes in {@code batch} the run of whole frames at the head
+     * (empty if none). Returns false if the ring is closed. The caller must have released its last run.
+     */
+    public synchronized boolean poll(Batch batch, long maxBatchBytes) {
+        assert takenFrames == 0 : "a run is still taken";
         batch.array = bytes;
         batch.start = head;
         batch.end = head;

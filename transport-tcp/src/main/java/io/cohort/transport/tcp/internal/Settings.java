@@ -18,6 +18,7 @@ import javax.net.ssl.SSLContext;
  * @param maxInboundConnections the most inbound connections (each has a thread) at once
  * @param sslContext the mutual TLS 1.3 context, or null for plaintext
  * @param memberIdInCommonName with TLS: a peer certificate's subject CN must be the peer's member ID
+ * @param writeOnSenderThread without TLS: a send writes its frame on the calling thread when no one else is writing
  */
 public record Settings(
     String clusterId,
@@ -32,7 +33,14 @@ public record Settings(
     int reconnectMaxMs,
     int maxInboundConnections,
     SSLContext sslContext,
-    boolean memberIdInCommonName) {
+    boolean memberIdInCommonName,
+    boolean writeOnSenderThread) {
+
+    /** True if sends may write on the calling thread: plaintext, and not turned off. */
+    public boolean writesOnSenderThread() {
+        return writeOnSenderThread && sslContext == null;
+    }
+
 
     /** True if connections use mutual TLS. */
     public boolean tls() {

@@ -130,4 +130,36 @@ class SendRingTest {
         assertThat(ring.clear()).isZero();
         assertThat(ring.queuedFrames()).isZero();
     }
+
+    @Test
+    void pollReturnsAtOnceWithAnEmptyRunOrTheQueuedFramesInOrder() {
+        SendRing ring = new SendRing(64 * 1024);
+        SendRing.Batch batch = new SendRing.Batch();
+        long start = System.nanoTime();
+        assertThat(ring.poll(batch, 1 << 20)).isTrue();
+        assertThat(batch.frames()).isZero();
+        assertThat(batch.sizeBytes()).isZero();
+        assertThat(System.nanoTime() - start).as("poll does not wait").isLessThan(1_000_000_000L);
+        byte[] a = {1, 2, 3};
+        byte[] b = new byte[100];
+        Arrays.fill(b, (byte) 7);
+        assertThat(ring.offer(new UnsafeBuffer(a), 0, a.length)).isTrue();
+        assertThat(ring.offer(new UnsafeBuffer(b), 0, b.length)).isTrue();
+        // A batch bound below both frames still takes the first one whole, and only it.
+        assertThat(ring.poll(batch, 1)).isTrue();
+        assertThat(batch.frames()).isEqualTo(1);
+        assertThat(batch.sizeBytes()).isEqualTo(Frames.HEADER_BYTES + a.length);
+        Deque<byte[]> expected = new ArrayDeque<>(java.util.List.of(a));
+        checkFrames(Arrays.copyOfRange(batch.array(), batch.firstIndex(), batch.firstIndex() + batch.firstLength()), expected, 1);
+        ring.release(batch);
+        assertThat(ring.poll(batch, 1 << 20)).isTrue();
+        assertThat(batch.frames()).isEqualTo(1);
+        expected.add(b);
+        checkFrames(Arrays.copyOfRange(batch.array(), batch.firstIndex(), batch.firstIndex() + batch.firstLength()), expected, 1);
+        ring.release(batch);
+        assertThat(ring.queuedBytes()).isZero();
+        ring.close();
+        assertThat(ring.poll(batch, 1 << 20)).as("closed").isFalse();
+        assertThat(batch.frames()).isZero();
+    }
 }
