@@ -76,6 +76,16 @@ import org.slf4j.LoggerFactory;
  * {@code metadata.cq4t} and fsyncs the directory. A cycle is rolled only right after a sync, so
  * a cycle file is complete and durable before anything is written into the next one.
  *
+ * <h2>Zeros ahead of the writer</h2>
+ * Chronicle's cycle files are sparse ahead of the writer, so each per-batch fdatasync would also
+ * allocate the blocks the batch touched and write the file's metadata synchronously (on ext4, shared
+ * between the logs of all nodes on the disk: their syncs contend). A {@link CyclePreZeroer} thread keeps
+ * real zeros written and synced up to {@code preZeroAheadBytes} ahead of the last record (after a 1 MiB
+ * margin, within the length Chronicle gave the file, only in the active cycle, under this object's
+ * monitor), so the batch's fdatasync finds the blocks allocated and only writes data. Readers see the
+ * same bytes as before (a hole reads as zeros); recovery, the torn-tail cut and corruption checks are
+ * unchanged. Costs one extra write of every log byte in the background. 0 turns it off.
+ *
  * <h2>Cycles</h2>
  * Cycles roll only when this class decides: its own {@link CycleClock} is Chronicle's
  * {@code TimeProvider}. It rolls when a cycle exceeds {@code maxCycleBytes}, on every compaction
@@ -97,11 +107,16 @@ import org.slf4j.LoggerFactory;
  * Thread-safe: one writer thread (append, setHardState, sync, compact) and readers on other threads
  * (term, entries, ...; e.g. the Raft thread) may share it. Every method holds this object's monitor
  * except the fsync inside {@link #sync()}, so reads are not blocked by the disk. A directory lock
- * keeps other processes out.
+ * keeps other processes out. The zeroing thread (see above) takes the monitor only to write one chunk
+ * of zeros (256 KiB into the page cache); {@link #close()} stops it first.
  */
 public final class ChronicleLogStorage implements LogStorage {
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStorage.class);
 
+    /** Default distance beyond the last record up to which zeros are kept written (8 MiB); 0 = off. */
+    public static final long DEFAULT_PRE_ZERO_AHEAD_BYTES = 8L << 20;
+    /** Upper bound of {@code preZeroAheadBytes} (1 GiB). */
+    public static final long MAX_PRE_ZERO_AHEAD_BYTES = 1L << 30;
     /** Default size after which the active cycle file is rolled (256 MiB). */
     public static final long DEFAULT_MAX_CYCLE_BYTES = 256L << 20;
     /** Chronicle's wait for a lock or header left by a dead writer (Chronicle's default is 10 s). */
@@ -128,6 +143,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
     private final ExcerptTailer tailer;
+    private final CyclePreZeroer preZeroer; // null when off
 
     // Record encoding scratch (reused; the append path allocates nothing per entry).
     private final byte[] headerBytes = new byte[LogRecord.HEADER_LENGTH_BYTES];
@@ -165,7 +181,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private int scannedLastCycle = Integer.MIN_VALUE;
     private long scannedLastCycleBytes;
 
-    private ChronicleLogStorage(Path dir, long maxCycleBytes) {
+    private ChronicleLogStorage(Path dir, long maxCycleBytes, long preZeroAheadBytes) {
         this.dir = dir;
         this.maxCycleBytes = maxCycleBytes;
         boolean ok = false;
@@ -210,6 +226,8 @@ public final class ChronicleLogStorage implements LogStorage {
             // Callers serialise access (this object's monitor), but may hand the log between threads.
             this.appender.singleThreadedCheckDisabled(true);
             this.tailer.singleThreadedCheckDisabled(true);
+            this.preZeroer = preZeroAheadBytes == 0 ? null
+                : new CyclePreZeroer(this, preZeroAheadBytes, "cohort-log-zeros-" + dir.getFileName(), e -> failure = e);
             fsyncDirectory();
             ok = true;
         } catch (IOException e) {
@@ -231,13 +249,31 @@ public final class ChronicleLogStorage implements LogStorage {
      * queue, cuts a torn tail (WARN) and throws {@link LogCorruptedException} for damage elsewhere.
      */
     public static ChronicleLogStorage open(Path dir, long maxCycleBytes) {
+        return open(dir, maxCycleBytes, DEFAULT_PRE_ZERO_AHEAD_BYTES);
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}; cycles roll after {@code maxCycleBytes}; zeros are kept
+     * written up to {@code preZeroAheadBytes} ahead of the last record (0 = off, e.g. on a copy-on-write
+     * file system where writing blocks in advance gains nothing).
+     */
+    public static ChronicleLogStorage open(Path dir, long maxCycleBytes, long preZeroAheadBytes) {
         Objects.requireNonNull(dir, "dir");
         if (maxCycleBytes < 4096) {
             throw new IllegalArgumentException("maxCycleBytes must be >= 4096, was " + maxCycleBytes);
         }
-        ChronicleLogStorage log = new ChronicleLogStorage(dir, maxCycleBytes);
+        if (preZeroAheadBytes < 0 || preZeroAheadBytes > MAX_PRE_ZERO_AHEAD_BYTES) {
+            throw new IllegalArgumentException("preZeroAheadBytes must be in [0, " + MAX_PRE_ZERO_AHEAD_BYTES
+                + "], was " + preZeroAheadBytes);
+        }
+        ChronicleLogStorage log = new ChronicleLogStorage(dir, maxCycleBytes, preZeroAheadBytes);
         try {
-            log.recover();
+            synchronized (log) { // as every later write: the zeroing thread relies on it
+                log.recover();
+            }
+            if (log.preZeroer != null) {
+                log.preZeroer.start();
+            }
             return log;
         } catch (RuntimeException | Error e) {
             log.closeAfterFailedOpen();
@@ -853,7 +889,16 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        if (preZeroer != null) {
+            preZeroer.stop(); // outside the monitor: the thread needs it to finish a step
+        }
+        synchronized (this) {
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
         if (closed) {
             return;
         }
@@ -877,6 +922,9 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     private void closeAfterFailedOpen() {
+        if (preZeroer != null) {
+            preZeroer.stop(); // never started, but no thread may outlive the failed open
+        }
         closed = true;
         try {
             if (channel != null) {
@@ -896,12 +944,14 @@ public final class ChronicleLogStorage implements LogStorage {
         crc.update(headerBytes, 0, LogRecord.HEADER_LENGTH_BYTES);
         crc.update(payload, 0, length);
         crcBuffer.putInt(0, (int) crc.getValue(), LogRecord.ORDER);
+        long endPosition;
         try (DocumentContext dc = appender.writingDocument()) {
             try {
                 Bytes<?> bytes = dc.wire().bytes();
                 bytes.write(headerBytes, 0, LogRecord.HEADER_LENGTH_BYTES);
                 bytes.write(payload, 0, length);
                 bytes.write(crcBytes, 0, LogRecord.CRC_LENGTH_BYTES);
+                endPosition = bytes.writePosition(); // a position in the cycle file
             } catch (RuntimeException | Error e) {
                 dc.rollbackOnClose();
                 throw e;
@@ -920,7 +970,12 @@ public final class ChronicleLogStorage implements LogStorage {
             File f = appender.currentFile();
             if (f != null) {
                 cycleFiles.put(cycle, f);
+                if (preZeroer != null) {
+                    preZeroer.cycleStarted(f, endPosition);
+                }
             }
+        } else if (preZeroer != null) {
+            preZeroer.appended(endPosition);
         }
         cycleBytes += LogRecord.OVERHEAD_BYTES + length + 4;
         return appender.lastIndexAppended();
@@ -1002,6 +1057,11 @@ public final class ChronicleLogStorage implements LogStorage {
         } catch (IOException e) {
             LOG.warn("closing the log directory lock", e);
         }
+    }
+
+    /** For tests: the thread that writes zeros ahead of the appender, or null when that is off. */
+    CyclePreZeroer preZeroerForTest() {
+        return preZeroer;
     }
 
     /** For tests and tools: the cycle files currently known, by cycle. */
