@@ -107,8 +107,9 @@ import org.slf4j.LoggerFactory;
  * Thread-safe: one writer thread (append, setHardState, sync, compact) and readers on other threads
  * (term, entries, ...; e.g. the Raft thread) may share it. Every method holds this object's monitor
  * except the fsync inside {@link #sync()}, so reads are not blocked by the disk. A directory lock
- * keeps other processes out. The zeroing thread (see above) takes the monitor only to write one chunk
- * of zeros (256 KiB into the page cache); {@link #close()} stops it first.
+ * keeps other processes out. The zeroing thread (see above) takes the monitor only for bookkeeping;
+ * an append that could reach the 256 KiB it is zeroing waits for that chunk; {@link #close()} stops
+ * the thread first.
  */
 public final class ChronicleLogStorage implements LogStorage {
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStorage.class);
@@ -944,6 +945,9 @@ public final class ChronicleLogStorage implements LogStorage {
         crc.update(headerBytes, 0, LogRecord.HEADER_LENGTH_BYTES);
         crc.update(payload, 0, length);
         crcBuffer.putInt(0, (int) crc.getValue(), LogRecord.ORDER);
+        if (preZeroer != null) {
+            preZeroer.beforeAppend(LogRecord.OVERHEAD_BYTES + length + 8L, clock.cycle() != writtenCycle);
+        }
         long endPosition;
         try (DocumentContext dc = appender.writingDocument()) {
             try {
@@ -987,7 +991,10 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     /** Package-private test hook: leaves a Chronicle document half written (as a crash mid-write would). */
-    void beginTornWriteForTest(byte[] partial) {
+    synchronized void beginTornWriteForTest(byte[] partial) {
+        if (preZeroer != null) {
+            preZeroer.beforeAppend(partial.length + 8L, clock.cycle() != writtenCycle);
+        }
         DocumentContext dc = appender.writingDocument();
         dc.wire().bytes().write(partial);
         // never closed: the header stays "not complete"

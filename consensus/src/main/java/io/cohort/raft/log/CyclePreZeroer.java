@@ -23,13 +23,17 @@ import org.slf4j.LoggerFactory;
  * it leaves unwritten extents whose conversion on first write is again a metadata update.
  *
  * <p>Safety: the zeros change nothing a reader can see (the region read as zeros before, as a hole).
- * Every zero write happens while holding {@code appendLock} (the log's monitor, held by every append and
- * roll), only in the file the appender currently writes, only at or beyond {@code MARGIN_BYTES} past the
- * end of the last document written (Chronicle writes nothing beyond the end of its last document except
- * an index array of at most {@code 2 × 4096 × 8} bytes right after it), and never beyond the file's
- * current length (Chronicle alone decides how long its files are). So no byte Chronicle has written or
- * writes concurrently is ever overwritten. The fdatasync of the zeros runs outside the lock. If a zero
- * write or its fdatasync fails, the log is failed (the same file's dirty pages may have been dropped).
+ * A region is claimed under {@code appendLock} (the log's monitor, held by every append and roll), only
+ * in the file the appender currently writes, only at or beyond {@code MARGIN_BYTES} past the end of the
+ * last document written (Chronicle writes nothing beyond the end of its last document except index
+ * arrays of at most {@code INDEX_SLACK_BYTES} right after it), and never beyond the file's current
+ * length (Chronicle alone decides how long its files are). The zeros are then written without the lock;
+ * meanwhile {@link #beforeAppend} holds back any append that could reach the claimed region and any
+ * roll to a new cycle (after which Chronicle may shrink the old file), until the claim is released. So
+ * no byte Chronicle has written or writes concurrently is ever overwritten, and the log's readers and
+ * writer wait for the disk only as before. The fdatasync of the zeros runs without the lock too. If a
+ * zero write or its fdatasync fails, the log is failed (the same file's dirty pages may have been
+ * dropped).
  *
  * <p>Bounded: at most {@code aheadBytes} beyond the margin, written in pieces of {@code CHUNK_BYTES}; the
  * thread waits (on {@code appendLock}) when it is that far ahead.
@@ -39,6 +43,8 @@ final class CyclePreZeroer {
 
     /** Distance kept from the end of the last document; covers Chronicle's index arrays (2 × 32 KiB for FAST_DAILY). */
     static final long MARGIN_BYTES = 1L << 20;
+    /** What Chronicle may write beyond the end of a document when it closes it (index arrays, 2 × 32 KiB, and headers). */
+    static final long INDEX_SLACK_BYTES = 128 << 10;
     /** Zeros written (and synced) per step. */
     static final int CHUNK_BYTES = 256 << 10;
     private static final long PAGE_BYTES = 4096;
@@ -61,6 +67,9 @@ final class CyclePreZeroer {
     private boolean stopped;
     private long zeroedBytes;
     private long forces;
+    /** Start of the region being zeroed without the lock, or -1. */
+    private long claimStart = -1;
+    private long appendsHeldBack;
 
     // Only the zeroing thread.
     private FileChannel channel;
@@ -96,11 +105,34 @@ final class CyclePreZeroer {
         wakeIfBehind();
     }
 
+    /**
+     * Called (holding {@code appendLock}) before the appender writes a document of at most
+     * {@code maxDocumentBytes}; {@code newCycle} if it goes into a new cycle. Waits while that could touch
+     * the region being zeroed (or while a roll would release the file being zeroed): one chunk at most.
+     */
+    void beforeAppend(long maxDocumentBytes, boolean newCycle) {
+        assert Thread.holdsLock(appendLock);
+        boolean interrupted = false;
+        while (claimStart >= 0 && (newCycle || appendedEnd + maxDocumentBytes + INDEX_SLACK_BYTES > claimStart)) {
+            appendsHeldBack++;
+            try {
+                appendLock.wait(IDLE_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                interrupted = true; // the zeros take one chunk write: finish waiting, keep the interrupt
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The last document written into the active file ends at {@code endPosition}; the caller holds {@code appendLock}. */
     void appended(long endPosition) {
         assert Thread.holdsLock(appendLock);
         assert endPosition >= appendedEnd : "the end of the log went back from " + appendedEnd + " to " + endPosition;
         appendedEnd = endPosition;
+        assert claimStart < 0 || appendedEnd + INDEX_SLACK_BYTES <= claimStart
+            : "the log reached the region being zeroed: end " + appendedEnd + ", zeroing from " + claimStart;
         wakeIfBehind();
     }
 
@@ -158,6 +190,13 @@ final class CyclePreZeroer {
         }
     }
 
+    /** For tests: how many times an append waited for a chunk of zeros. */
+    long appendsHeldBack() {
+        synchronized (appendLock) {
+            return appendsHeldBack;
+        }
+    }
+
     /** For tests: zero chunks made durable. */
     long forces() {
         synchronized (appendLock) {
@@ -180,11 +219,23 @@ final class CyclePreZeroer {
                     file = activeFile;
                 }
                 FileChannel ch = channelFor(file); // opening a file needs no lock
-                boolean wrote;
+                long start;
+                long end;
+                boolean claimed = false;
                 synchronized (appendLock) {
-                    wrote = !stopped && file.equals(activeFile) && zeroNextChunk(ch);
+                    if (stopped || !file.equals(activeFile)) {
+                        continue;
+                    }
+                    start = Math.max(zeroedUpTo, (appendedEnd + MARGIN_BYTES + PAGE_BYTES - 1) & -PAGE_BYTES);
+                    end = Math.min(start + CHUNK_BYTES, Math.min(ch.size(), targetEnd()));
+                    if (end - start >= PAGE_BYTES) {
+                        assert start >= appendedEnd + MARGIN_BYTES;
+                        claimStart = start;
+                        claimed = true;
+                    }
                 }
-                if (wrote) {
+                if (claimed) {
+                    writeZeros(ch, start, end);
                     ch.force(false); // allocation and zeros reach the disk now, not in the appender's sync
                     synchronized (appendLock) {
                         forces++;
@@ -209,23 +260,26 @@ final class CyclePreZeroer {
         }
     }
 
-    /** Caller holds {@code appendLock}; writes one chunk of zeros if there is room; false if none. */
-    private boolean zeroNextChunk(FileChannel ch) throws IOException {
-        long start = Math.max(zeroedUpTo, (appendedEnd + MARGIN_BYTES + PAGE_BYTES - 1) & -PAGE_BYTES);
-        long limit = Math.min(ch.size(), targetEnd());
-        long end = Math.min(start + CHUNK_BYTES, limit);
-        if (end - start < PAGE_BYTES) {
-            return false;
+    /** Writes zeros into the claimed region {@code [start, end)} without the lock, then releases the claim. */
+    private void writeZeros(FileChannel ch, long start, long end) throws IOException {
+        boolean done = false;
+        try {
+            zeros.clear().limit((int) (end - start));
+            long position = start;
+            while (zeros.hasRemaining()) {
+                position += ch.write(zeros, position);
+            }
+            done = true;
+        } finally {
+            synchronized (appendLock) {
+                claimStart = -1;
+                if (done) {
+                    zeroedUpTo = end;
+                    zeroedBytes += end - start;
+                }
+                appendLock.notifyAll(); // appends held back by the claim
+            }
         }
-        assert start >= appendedEnd + MARGIN_BYTES : "zeros at " + start + " within the margin of the log end " + appendedEnd;
-        zeros.clear().limit((int) (end - start));
-        long position = start;
-        while (zeros.hasRemaining()) {
-            position += ch.write(zeros, position);
-        }
-        zeroedUpTo = end;
-        zeroedBytes += end - start;
-        return true;
     }
 
     private FileChannel channelFor(File file) throws IOException {

@@ -129,6 +129,10 @@ class CyclePreZeroerTest {
             while (next <= 60_000) {
                 int n = 1 + random.nextInt(400);
                 List<Entry> batch = entries(next, next + n - 1, term, 1 + random.nextInt(1500), random);
+                if (random.nextInt(40) == 0) {
+                    // one entry larger than the margin: it must wait for, never run over, the zeros
+                    batch = entries(next, next, term, (2 << 20) + random.nextInt(1 << 20), random);
+                }
                 if (random.nextInt(20) == 0 && next > 10) {
                     // supersede a suffix, as a new leader would
                     long from = next - 1 - random.nextInt(10);
