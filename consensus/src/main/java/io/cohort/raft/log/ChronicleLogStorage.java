@@ -108,7 +108,7 @@ import org.slf4j.LoggerFactory;
  * (term, entries, ...; e.g. the Raft thread) may share it. Every method holds this object's monitor
  * except the fsync inside {@link #sync()}, so reads are not blocked by the disk. A directory lock
  * keeps other processes out. The zeroing thread (see above) takes the monitor only for bookkeeping;
- * an append that could reach the 256 KiB it is zeroing waits for that chunk; {@link #close()} stops
+ * an append that could reach the 1 MiB it is zeroing waits for that chunk; {@link #close()} stops
  * the thread first.
  */
 public final class ChronicleLogStorage implements LogStorage {

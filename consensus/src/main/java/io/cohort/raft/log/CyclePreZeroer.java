@@ -46,7 +46,7 @@ final class CyclePreZeroer {
     /** What Chronicle may write beyond the end of a document when it closes it (index arrays, 2 × 32 KiB, and headers). */
     static final long INDEX_SLACK_BYTES = 128 << 10;
     /** Zeros written (and synced) per step. */
-    static final int CHUNK_BYTES = 256 << 10;
+    static final int CHUNK_BYTES = 1 << 20;
     private static final long PAGE_BYTES = 4096;
     private static final long IDLE_WAIT_MILLIS = 100;
     private static final long STOP_WAIT_MILLIS = 10_000;
