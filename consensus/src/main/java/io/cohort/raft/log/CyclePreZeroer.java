@@ -210,6 +210,9 @@ final class CyclePreZeroer {
                 File file;
                 synchronized (appendLock) {
                     while (!stopped && !hasWork()) {
+                        if (channelFile != null && !channelFile.equals(activeFile)) {
+                            closeChannel(); // a rolled (maybe compacted away) file: do not keep it open
+                        }
                         waiting = true;
                         appendLock.wait(IDLE_WAIT_MILLIS);
                     }
@@ -219,6 +222,9 @@ final class CyclePreZeroer {
                     file = activeFile;
                 }
                 FileChannel ch = channelFor(file); // opening a file needs no lock
+                if (ch == null) {
+                    continue; // rolled and compacted away meanwhile: never recreate it
+                }
                 long start;
                 long end;
                 boolean claimed = false;
@@ -282,10 +288,20 @@ final class CyclePreZeroer {
         }
     }
 
+    /** The channel of {@code file}, or null if it no longer exists (only a file that is no longer active can go). */
     private FileChannel channelFor(File file) throws IOException {
         if (!file.equals(channelFile)) {
             closeChannel();
-            channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE);
+            try {
+                channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE); // never CREATE
+            } catch (java.nio.file.NoSuchFileException e) {
+                synchronized (appendLock) {
+                    if (file.equals(activeFile)) {
+                        throw e; // the active cycle file vanished: something else deleted it
+                    }
+                }
+                return null;
+            }
             channelFile = file;
         }
         return channel;
