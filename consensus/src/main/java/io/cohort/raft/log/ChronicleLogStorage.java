@@ -90,7 +90,9 @@ import org.slf4j.LoggerFactory;
  * Cycles roll only when this class decides: its own {@link CycleClock} is Chronicle's
  * {@code TimeProvider}. It rolls when a cycle exceeds {@code maxCycleBytes}, on every compaction
  * and after cutting a torn tail. {@link #compact} deletes whole cycle files older than the cycle
- * holding the first live entry, never the active one.
+ * holding the first live entry, never the active one. So the retained log may open with an older snapshot record whose
+ * following entries were deleted with a later snapshot's compaction; the open scan accepts that gap
+ * only if a later snapshot record covers it (otherwise: corruption, a cycle file was lost).
  *
  * <h2>Torn tail and corruption</h2>
  * At open every record is checked (length, version, type, CRC32C). Bad records with no valid record
@@ -288,6 +290,12 @@ public final class ChronicleLogStorage implements LogStorage {
         long startNanos = System.nanoTime();
         long records = 0;
         long firstEntryIndex = -1;
+        // A gap after an older snapshot record: fine if a later snapshot record covers it (its cycle
+        // was compacted away by that later snapshot), corruption otherwise. Position of the first such gap.
+        long gapBeforeIndex = 0;
+        File gapFile = null;
+        long gapPosition = -1;
+        long recordsAtSnapshot = -10;
         long lastGoodQueueIndex = -1;
         int lastReadCycle = Integer.MIN_VALUE;
         long lastDocEndPosition = -1;
@@ -346,6 +354,18 @@ public final class ChronicleLogStorage implements LogStorage {
                             firstEntryIndex = index;
                             indexBase = index;
                             lastIndex = index - 1;
+                        } else if (index > lastIndex + 1 && snapshot.index() > 0 && lastIndex == snapshot.index()
+                            && recordsAtSnapshot == 1 && records <= 3) {
+                            // The retained log opens with an older snapshot record (and its hard state; a
+                            // compaction rolls, then writes both) whose following entries were in a cycle
+                            // that a later snapshot deleted: checked against that later snapshot below.
+                            if (gapBeforeIndex == 0) {
+                                gapFile = file;
+                                gapPosition = position;
+                            }
+                            gapBeforeIndex = index - 1;
+                            indexBase = index;
+                            lastIndex = index - 1;
                         } else if (index < indexBase && snapshot.index() == 0 && firstEntryIndex > 1) {
                             // Compacted-away start, and this record supersedes all we have seen so far
                             // (the snapshot record that explains it comes later in the queue).
@@ -367,6 +387,10 @@ public final class ChronicleLogStorage implements LogStorage {
                         break;
                     case LogRecord.TYPE_SNAPSHOT:
                         applySnapshot(decodeSnapshot(record, file, position), record.entryTypeCode() == SNAPSHOT_KEEPS_LOG);
+                        recordsAtSnapshot = records;
+                        if (gapBeforeIndex > 0 && snapshot.index() >= gapBeforeIndex) {
+                            gapBeforeIndex = 0; // explained: the missing entries are in this snapshot
+                        }
                         break;
                     case LogRecord.TYPE_CUT:
                     default:
@@ -394,6 +418,11 @@ public final class ChronicleLogStorage implements LogStorage {
         if (snapshot.index() > 0 && lastIndex > snapshot.index() && indexBase > snapshot.index() + 1) {
             throw new LogCorruptedException(dir, -1, "entries " + (snapshot.index() + 1) + ".." + (indexBase - 1)
                 + " are missing (a cycle file was lost)");
+        }
+        if (gapBeforeIndex > 0) {
+            throw new LogCorruptedException(gapFile == null ? dir : gapFile.toPath(), gapPosition, "entry "
+                + (gapBeforeIndex + 1) + " does not follow the log (entries up to " + gapBeforeIndex
+                + " are missing and no later snapshot covers them)");
         }
         if (snapshot.index() == 0 && firstEntryIndex > 1) {
             throw new LogCorruptedException(dir, -1, "the log starts at entry " + firstEntryIndex
