@@ -33,6 +33,8 @@ public final class RaftClusterBenchmark {
      * load stalls a replica long enough for spurious elections, and the proposals lost in them fail.
      */
     private static final long TICK_MS = Long.getLong("bench.tickMs", 100);
+    /** Zeros kept written ahead of each log's appender ({@link ChronicleLogStorage#DEFAULT_PRE_ZERO_AHEAD_BYTES}; 0 = off). */
+    private static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
     private static final int[] IN_FLIGHT = java.util.Arrays.stream(System.getProperty("bench.inFlight", "1,64,1024")
             .split(",")).mapToInt(Integer::parseInt).toArray();
 
@@ -97,7 +99,7 @@ public final class RaftClusterBenchmark {
                 long member = id;
                 nodes.add(RaftNode.builder(id)
                         .raft(r -> r.bootstrap(members).randomSeed(member).snapshotIntervalEntries(0))
-                        .storage(ChronicleLogStorage.open(dir.resolve("member-" + id)))
+                        .storage(ChronicleLogStorage.open(dir.resolve("member-" + id), ChronicleLogStorage.DEFAULT_MAX_CYCLE_BYTES, PRE_ZERO_AHEAD_BYTES))
                         .transport(network.transport(id))
                         .stateMachine(new NoopStateMachine())
                         .tickMs(TICK_MS)

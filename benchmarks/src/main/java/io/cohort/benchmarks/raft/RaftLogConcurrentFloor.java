@@ -17,10 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link RaftClusterBenchmark} do. No Raft, no network: what the logs alone can take on this machine.
  *
  * <p>Run: {@code java @<flags> -cp benchmarks/target/benchmarks.jar io.cohort.benchmarks.raft.RaftLogConcurrentFloor [writers] [seconds]}
+ * ({@code -Dbench.preZeroAheadBytes=0} turns the zeros written ahead of the appenders off)
  */
 public final class RaftLogConcurrentFloor {
     private static final int BATCH = 1024;
     private static final int ENTRY_BYTES = 144;
+    /** Zeros kept written ahead of each log's appender (0 = off), as in {@link RaftClusterBenchmark}. */
+    private static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
 
     private RaftLogConcurrentFloor() {
     }
@@ -35,7 +38,7 @@ public final class RaftLogConcurrentFloor {
         for (int w = 0; w < writers; w++) {
             Path logDir = dir.resolve("writer-" + w);
             threads.add(new Thread(() -> {
-                try (ChronicleLogStorage log = ChronicleLogStorage.open(logDir)) {
+                try (ChronicleLogStorage log = ChronicleLogStorage.open(logDir, ChronicleLogStorage.DEFAULT_MAX_CYCLE_BYTES, PRE_ZERO_AHEAD_BYTES)) {
                     byte[] command = new byte[ENTRY_BYTES];
                     long index = 1;
                     while (System.nanoTime() < endNs) {

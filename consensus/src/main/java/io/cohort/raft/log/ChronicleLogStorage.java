@@ -76,11 +76,23 @@ import org.slf4j.LoggerFactory;
  * {@code metadata.cq4t} and fsyncs the directory. A cycle is rolled only right after a sync, so
  * a cycle file is complete and durable before anything is written into the next one.
  *
+ * <h2>Zeros ahead of the writer</h2>
+ * Chronicle's cycle files are sparse ahead of the writer, so each per-batch fdatasync would also
+ * allocate the blocks the batch touched and write the file's metadata synchronously (on ext4, shared
+ * between the logs of all nodes on the disk: their syncs contend). A {@link CyclePreZeroer} thread keeps
+ * real zeros written and synced up to {@code preZeroAheadBytes} ahead of the last record (after a 1 MiB
+ * margin, within the length Chronicle gave the file, only in the active cycle, under this object's
+ * monitor), so the batch's fdatasync finds the blocks allocated and only writes data. Readers see the
+ * same bytes as before (a hole reads as zeros); recovery, the torn-tail cut and corruption checks are
+ * unchanged. Costs one extra write of every log byte in the background. 0 turns it off.
+ *
  * <h2>Cycles</h2>
  * Cycles roll only when this class decides: its own {@link CycleClock} is Chronicle's
  * {@code TimeProvider}. It rolls when a cycle exceeds {@code maxCycleBytes}, on every compaction
  * and after cutting a torn tail. {@link #compact} deletes whole cycle files older than the cycle
- * holding the first live entry, never the active one.
+ * holding the first live entry, never the active one. So the retained log may open with an older snapshot record whose
+ * following entries were deleted with a later snapshot's compaction; the open scan accepts that gap
+ * only if a later snapshot record covers it (otherwise: corruption, a cycle file was lost).
  *
  * <h2>Torn tail and corruption</h2>
  * At open every record is checked (length, version, type, CRC32C). Bad records with no valid record
@@ -97,11 +109,17 @@ import org.slf4j.LoggerFactory;
  * Thread-safe: one writer thread (append, setHardState, sync, compact) and readers on other threads
  * (term, entries, ...; e.g. the Raft thread) may share it. Every method holds this object's monitor
  * except the fsync inside {@link #sync()}, so reads are not blocked by the disk. A directory lock
- * keeps other processes out.
+ * keeps other processes out. The zeroing thread (see above) takes the monitor only for bookkeeping;
+ * an append that could reach the 1 MiB it is zeroing waits for that chunk; {@link #close()} stops
+ * the thread first.
  */
 public final class ChronicleLogStorage implements LogStorage {
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStorage.class);
 
+    /** Default distance beyond the last record up to which zeros are kept written (8 MiB); 0 = off. */
+    public static final long DEFAULT_PRE_ZERO_AHEAD_BYTES = 8L << 20;
+    /** Upper bound of {@code preZeroAheadBytes} (1 GiB). */
+    public static final long MAX_PRE_ZERO_AHEAD_BYTES = 1L << 30;
     /** Default size after which the active cycle file is rolled (256 MiB). */
     public static final long DEFAULT_MAX_CYCLE_BYTES = 256L << 20;
     /** Chronicle's wait for a lock or header left by a dead writer (Chronicle's default is 10 s). */
@@ -128,6 +146,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
     private final ExcerptTailer tailer;
+    private final CyclePreZeroer preZeroer; // null when off
 
     // Record encoding scratch (reused; the append path allocates nothing per entry).
     private final byte[] headerBytes = new byte[LogRecord.HEADER_LENGTH_BYTES];
@@ -165,7 +184,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private int scannedLastCycle = Integer.MIN_VALUE;
     private long scannedLastCycleBytes;
 
-    private ChronicleLogStorage(Path dir, long maxCycleBytes) {
+    private ChronicleLogStorage(Path dir, long maxCycleBytes, long preZeroAheadBytes) {
         this.dir = dir;
         this.maxCycleBytes = maxCycleBytes;
         boolean ok = false;
@@ -210,6 +229,8 @@ public final class ChronicleLogStorage implements LogStorage {
             // Callers serialise access (this object's monitor), but may hand the log between threads.
             this.appender.singleThreadedCheckDisabled(true);
             this.tailer.singleThreadedCheckDisabled(true);
+            this.preZeroer = preZeroAheadBytes == 0 ? null
+                : new CyclePreZeroer(this, preZeroAheadBytes, "cohort-log-zeros-" + dir.getFileName(), e -> failure = e);
             fsyncDirectory();
             ok = true;
         } catch (IOException e) {
@@ -231,13 +252,31 @@ public final class ChronicleLogStorage implements LogStorage {
      * queue, cuts a torn tail (WARN) and throws {@link LogCorruptedException} for damage elsewhere.
      */
     public static ChronicleLogStorage open(Path dir, long maxCycleBytes) {
+        return open(dir, maxCycleBytes, DEFAULT_PRE_ZERO_AHEAD_BYTES);
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}; cycles roll after {@code maxCycleBytes}; zeros are kept
+     * written up to {@code preZeroAheadBytes} ahead of the last record (0 = off, e.g. on a copy-on-write
+     * file system where writing blocks in advance gains nothing).
+     */
+    public static ChronicleLogStorage open(Path dir, long maxCycleBytes, long preZeroAheadBytes) {
         Objects.requireNonNull(dir, "dir");
         if (maxCycleBytes < 4096) {
             throw new IllegalArgumentException("maxCycleBytes must be >= 4096, was " + maxCycleBytes);
         }
-        ChronicleLogStorage log = new ChronicleLogStorage(dir, maxCycleBytes);
+        if (preZeroAheadBytes < 0 || preZeroAheadBytes > MAX_PRE_ZERO_AHEAD_BYTES) {
+            throw new IllegalArgumentException("preZeroAheadBytes must be in [0, " + MAX_PRE_ZERO_AHEAD_BYTES
+                + "], was " + preZeroAheadBytes);
+        }
+        ChronicleLogStorage log = new ChronicleLogStorage(dir, maxCycleBytes, preZeroAheadBytes);
         try {
-            log.recover();
+            synchronized (log) { // as every later write: the zeroing thread relies on it
+                log.recover();
+            }
+            if (log.preZeroer != null) {
+                log.preZeroer.start();
+            }
             return log;
         } catch (RuntimeException | Error e) {
             log.closeAfterFailedOpen();
@@ -251,6 +290,12 @@ public final class ChronicleLogStorage implements LogStorage {
         long startNanos = System.nanoTime();
         long records = 0;
         long firstEntryIndex = -1;
+        // A gap after an older snapshot record: fine if a later snapshot record covers it (its cycle
+        // was compacted away by that later snapshot), corruption otherwise. Position of the first such gap.
+        long gapBeforeIndex = 0;
+        File gapFile = null;
+        long gapPosition = -1;
+        long recordsAtSnapshot = -10;
         long lastGoodQueueIndex = -1;
         int lastReadCycle = Integer.MIN_VALUE;
         long lastDocEndPosition = -1;
@@ -309,6 +354,18 @@ public final class ChronicleLogStorage implements LogStorage {
                             firstEntryIndex = index;
                             indexBase = index;
                             lastIndex = index - 1;
+                        } else if (index > lastIndex + 1 && snapshot.index() > 0 && lastIndex == snapshot.index()
+                            && recordsAtSnapshot == 1 && records <= 3) {
+                            // The retained log opens with an older snapshot record (and its hard state; a
+                            // compaction rolls, then writes both) whose following entries were in a cycle
+                            // that a later snapshot deleted: checked against that later snapshot below.
+                            if (gapBeforeIndex == 0) {
+                                gapFile = file;
+                                gapPosition = position;
+                            }
+                            gapBeforeIndex = index - 1;
+                            indexBase = index;
+                            lastIndex = index - 1;
                         } else if (index < indexBase && snapshot.index() == 0 && firstEntryIndex > 1) {
                             // Compacted-away start, and this record supersedes all we have seen so far
                             // (the snapshot record that explains it comes later in the queue).
@@ -330,6 +387,10 @@ public final class ChronicleLogStorage implements LogStorage {
                         break;
                     case LogRecord.TYPE_SNAPSHOT:
                         applySnapshot(decodeSnapshot(record, file, position), record.entryTypeCode() == SNAPSHOT_KEEPS_LOG);
+                        recordsAtSnapshot = records;
+                        if (gapBeforeIndex > 0 && snapshot.index() >= gapBeforeIndex) {
+                            gapBeforeIndex = 0; // explained: the missing entries are in this snapshot
+                        }
                         break;
                     case LogRecord.TYPE_CUT:
                     default:
@@ -357,6 +418,11 @@ public final class ChronicleLogStorage implements LogStorage {
         if (snapshot.index() > 0 && lastIndex > snapshot.index() && indexBase > snapshot.index() + 1) {
             throw new LogCorruptedException(dir, -1, "entries " + (snapshot.index() + 1) + ".." + (indexBase - 1)
                 + " are missing (a cycle file was lost)");
+        }
+        if (gapBeforeIndex > 0) {
+            throw new LogCorruptedException(gapFile == null ? dir : gapFile.toPath(), gapPosition, "entry "
+                + (gapBeforeIndex + 1) + " does not follow the log (entries up to " + gapBeforeIndex
+                + " are missing and no later snapshot covers them)");
         }
         if (snapshot.index() == 0 && firstEntryIndex > 1) {
             throw new LogCorruptedException(dir, -1, "the log starts at entry " + firstEntryIndex
@@ -853,7 +919,16 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        if (preZeroer != null) {
+            preZeroer.stop(); // outside the monitor: the thread needs it to finish a step
+        }
+        synchronized (this) {
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
         if (closed) {
             return;
         }
@@ -877,6 +952,9 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     private void closeAfterFailedOpen() {
+        if (preZeroer != null) {
+            preZeroer.stop(); // never started, but no thread may outlive the failed open
+        }
         closed = true;
         try {
             if (channel != null) {
@@ -896,12 +974,17 @@ public final class ChronicleLogStorage implements LogStorage {
         crc.update(headerBytes, 0, LogRecord.HEADER_LENGTH_BYTES);
         crc.update(payload, 0, length);
         crcBuffer.putInt(0, (int) crc.getValue(), LogRecord.ORDER);
+        if (preZeroer != null) {
+            preZeroer.beforeAppend(LogRecord.OVERHEAD_BYTES + length + 8L, clock.cycle() != writtenCycle);
+        }
+        long endPosition;
         try (DocumentContext dc = appender.writingDocument()) {
             try {
                 Bytes<?> bytes = dc.wire().bytes();
                 bytes.write(headerBytes, 0, LogRecord.HEADER_LENGTH_BYTES);
                 bytes.write(payload, 0, length);
                 bytes.write(crcBytes, 0, LogRecord.CRC_LENGTH_BYTES);
+                endPosition = bytes.writePosition(); // a position in the cycle file
             } catch (RuntimeException | Error e) {
                 dc.rollbackOnClose();
                 throw e;
@@ -920,7 +1003,12 @@ public final class ChronicleLogStorage implements LogStorage {
             File f = appender.currentFile();
             if (f != null) {
                 cycleFiles.put(cycle, f);
+                if (preZeroer != null) {
+                    preZeroer.cycleStarted(f, endPosition);
+                }
             }
+        } else if (preZeroer != null) {
+            preZeroer.appended(endPosition);
         }
         cycleBytes += LogRecord.OVERHEAD_BYTES + length + 4;
         return appender.lastIndexAppended();
@@ -932,7 +1020,10 @@ public final class ChronicleLogStorage implements LogStorage {
     }
 
     /** Package-private test hook: leaves a Chronicle document half written (as a crash mid-write would). */
-    void beginTornWriteForTest(byte[] partial) {
+    synchronized void beginTornWriteForTest(byte[] partial) {
+        if (preZeroer != null) {
+            preZeroer.beforeAppend(partial.length + 8L, clock.cycle() != writtenCycle);
+        }
         DocumentContext dc = appender.writingDocument();
         dc.wire().bytes().write(partial);
         // never closed: the header stays "not complete"
@@ -1002,6 +1093,11 @@ public final class ChronicleLogStorage implements LogStorage {
         } catch (IOException e) {
             LOG.warn("closing the log directory lock", e);
         }
+    }
+
+    /** For tests: the thread that writes zeros ahead of the appender, or null when that is off. */
+    CyclePreZeroer preZeroerForTest() {
+        return preZeroer;
     }
 
     /** For tests and tools: the cycle files currently known, by cycle. */

@@ -24,6 +24,8 @@ class ChronicleLogStorageTest {
     @TempDir
     Path dir;
 
+    private static final Membership MEMBERS = new Membership(Set.of(1L, 2L, 3L), Set.of());
+
     static Entry entry(long index, long term) {
         return new Entry(index, term, EntryType.COMMAND, ("e" + index + "t" + term).getBytes(StandardCharsets.UTF_8));
     }
@@ -247,6 +249,48 @@ class ChronicleLogStorageTest {
             assertThat(log.lastIndex()).isEqualTo(25);
             assertThat(log.entries(17, 26, Long.MAX_VALUE)).isEqualTo(range(17, 25, 2));
         }
+    }
+
+    /**
+     * After two compactions the retained log opens with the older snapshot record, whose following
+     * entries were in a cycle the later snapshot deleted: reopens (was a LogCorruptedException).
+     */
+    @Test
+    void olderSnapshotOpeningTheRetainedLogWithItsEntriesCompactedAwayReopens() {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 10, 1));
+            log.sync();
+            log.compact(new SnapshotMeta(5, 1, MEMBERS)); // cycle 1 opens with SNAPSHOT(5); entries 6..10 stay in cycle 0
+            log.append(range(11, 20, 1));
+            log.sync();
+            log.compact(new SnapshotMeta(15, 1, MEMBERS)); // deletes cycle 0
+            assertThat(log.cycleFilesForTest()).containsOnlyKeys(1, 2);
+        }
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            assertThat(log.snapshot().index()).isEqualTo(15);
+            assertThat(log.firstIndex()).isEqualTo(16);
+            assertThat(log.lastIndex()).isEqualTo(20);
+            assertThat(log.entries(16, 21, Long.MAX_VALUE)).isEqualTo(range(16, 20, 1));
+            log.append(range(21, 22, 1));
+            log.sync();
+        }
+    }
+
+    /** The same gap with no later snapshot covering it (a lost cycle file) is still corruption. */
+    @Test
+    void gapAfterTheOpeningSnapshotNotCoveredByALaterSnapshotIsCorruption() throws Exception {
+        File first;
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 10, 1));
+            log.sync();
+            log.compact(new SnapshotMeta(5, 1, MEMBERS));
+            log.append(range(11, 20, 1));
+            log.sync();
+            first = log.cycleFilesForTest().get(0);
+        }
+        java.nio.file.Files.delete(first.toPath()); // entries 6..10 lost
+        assertThatThrownBy(() -> ChronicleLogStorage.open(dir))
+            .isInstanceOf(LogCorruptedException.class).hasMessageContaining("entries 6..10 are missing");
     }
 
     @Test

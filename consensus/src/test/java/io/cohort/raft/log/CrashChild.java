@@ -45,7 +45,9 @@ public final class CrashChild {
         String mode = args[1];
         long seed = Long.parseLong(args[2]);
         Random random = new Random(seed);
-        ChronicleLogStorage log = ChronicleLogStorage.open(dir, 64 << 10);
+        // "append-zeros": large cycles, so the zeros written ahead of the appender are in play when killed
+        boolean zeros = mode.equals("append-zeros") || mode.equals("torn-zeros");
+        ChronicleLogStorage log = ChronicleLogStorage.open(dir, zeros ? ChronicleLogStorage.DEFAULT_MAX_CYCLE_BYTES : 64 << 10);
         System.out.println("OPENED " + log.lastIndex() + " " + log.tornTailsCutAtOpen());
         System.out.flush();
         long next = log.lastIndex() + 1;
@@ -57,6 +59,14 @@ public final class CrashChild {
             log.append(batch);
             log.sync();
             System.out.println("SYNCED " + (next - 1));
+            if (mode.equals("torn-zeros")) {
+                // the torn document lies just before zeros written ahead of the appender
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (log.preZeroerForTest().zeroedBytes() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                System.out.println("ZEROED " + log.preZeroerForTest().zeroedBytes());
+            }
             if (mode.equals("torn-after-roll")) {
                 log.rollForTest(); // the torn document is the first of a new cycle file
             }
@@ -76,6 +86,11 @@ public final class CrashChild {
             log.append(batch);
             log.setHardState(new HardState(termOf(next - 1), 1, next - 1));
             log.sync();
+            if (zeros) {
+                System.out.println("SYNCED " + (next - 1) + " ZEROED " + log.preZeroerForTest().zeroedBytes());
+                System.out.flush();
+                continue; // no compaction: it would roll to a fresh cycle before the zeros begin
+            }
             System.out.println("SYNCED " + (next - 1));
             System.out.flush();
             long snapshotIndex = next - 1 - 200;

@@ -28,17 +28,32 @@ class CrashRecoveryTest {
 
     @Test
     void nothingSyncedIsLostWhenTheWriterIsKilled() throws Exception {
+        nothingSyncedIsLost("append", 64 << 10, 2_500);
+    }
+
+    /** The same with large cycles, so the writer is killed while zeros are being written ahead of it. */
+    @Test
+    void nothingSyncedIsLostWhenTheWriterIsKilledWithZerosAhead() throws Exception {
+        nothingSyncedIsLost("append-zeros", ChronicleLogStorage.DEFAULT_MAX_CYCLE_BYTES, 12_000);
+    }
+
+    private void nothingSyncedIsLost(String mode, long maxCycleBytes, long step) throws Exception {
         long lastSynced = 0;
         for (int round = 0; round < 3; round++) {
-            Process child = startChild("append", round);
+            Process child = startChild(mode, round);
+            long zeroedBytes = -1;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 // kill after a few compactions and cycle rolls, at a point that differs per round
-                long target = lastSynced + 2_500 + 777L * round;
+                long target = lastSynced + step + 777L * round;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (line.startsWith("SYNCED ")) {
-                        lastSynced = Math.max(lastSynced, Long.parseLong(line.substring(7).trim()));
+                        String[] words = line.trim().split(" ");
+                        lastSynced = Math.max(lastSynced, Long.parseLong(words[1]));
+                        if (words.length == 4) {
+                            zeroedBytes = Long.parseLong(words[3]);
+                        }
                         if (lastSynced >= target || System.nanoTime() > deadline) {
                             break;
                         }
@@ -48,7 +63,10 @@ class CrashRecoveryTest {
                 child.waitFor(10, TimeUnit.SECONDS);
             }
             assertThat(lastSynced).as("child made progress in round " + round).isGreaterThan(0);
-            try (ChronicleLogStorage log = ChronicleLogStorage.open(dir, 64 << 10)) {
+            if (mode.equals("append-zeros")) {
+                assertThat(zeroedBytes).as("zeros were written ahead before the kill in round " + round).isGreaterThan(0);
+            }
+            try (ChronicleLogStorage log = ChronicleLogStorage.open(dir, maxCycleBytes)) {
                 assertThat(log.lastIndex()).isGreaterThanOrEqualTo(lastSynced);
                 assertThat(log.hardState().commitIndex()).isGreaterThanOrEqualTo(lastSynced);
                 // the child compacts to 200 entries behind what it synced
@@ -86,14 +104,23 @@ class CrashRecoveryTest {
         tornDocumentIsCut("torn-after-roll");
     }
 
+    @Test
+    void incompleteDocumentBeforeTheZerosWrittenAheadIsCut() throws Exception {
+        tornDocumentIsCut("torn-zeros");
+    }
+
     private void tornDocumentIsCut(String mode) throws Exception {
         Process child = startChild(mode, 1);
         long synced = -1;
+        long zeroed = -1;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
                 if (line.startsWith("SYNCED ")) {
                     synced = Long.parseLong(line.substring(7).trim());
+                }
+                if (line.startsWith("ZEROED ")) {
+                    zeroed = Long.parseLong(line.substring(7).trim());
                 }
                 if (line.equals("TORN")) {
                     break;
@@ -104,6 +131,9 @@ class CrashRecoveryTest {
             child.waitFor(10, TimeUnit.SECONDS);
         }
         assertThat(synced).isEqualTo(10);
+        if (mode.equals("torn-zeros")) {
+            assertThat(zeroed).as("zeros were written ahead before the kill").isGreaterThan(0);
+        }
         // Chronicle 2026.4 publishes a document's header only when it completes, so a writer killed
         // mid-document leaves a zero header (the data simply ends) and the partial bytes behind it.
         // Make it the harder case as well: a header claimed as "not complete" by the dead writer.
