@@ -4,6 +4,7 @@ import io.cohort.mvcc.Event;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * <p>Runners claim the watches one at a time, so a listener that blocks holds up only the watches not yet claimed
  * in its batch, and only until the dispatcher sees the batch make no progress and hands the same batch to the
  * executor once more: the extra runner claims the rest.
+ *
+ * <p>A runner reports each delivery in the batch itself (a release store to the watch's slot, then one count), not
+ * through a queue shared by all listener threads: the dispatcher looks at a batch again when its count moved, and
+ * frees the delivered watches it finds there. So a delivery costs a listener thread no contended atomic.
  */
 final class DeliveryBatch implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
@@ -28,6 +33,12 @@ final class DeliveryBatch implements Runnable {
     private int size;
     private final AtomicInteger nextToClaim = new AtomicInteger();
     private final AtomicInteger done = new AtomicInteger();
+    /** Slot i is 1 once watch i's listener returned: written (release) by the runner before it counts {@link #done}. */
+    private final AtomicIntegerArray delivered = new AtomicIntegerArray(MAX_WATCHERS);
+    // The dispatcher's bookkeeping: which deliveries it noted already.
+    private final boolean[] noted = new boolean[MAX_WATCHERS];
+    private int notedCount;
+    private int doneAtLastLook;
     // The dispatcher's progress tracking.
     private int claimedAtLastCheck;
     private long lastProgressNanos;
@@ -56,9 +67,36 @@ final class DeliveryBatch implements Runnable {
         watchers[size++] = w;
     }
 
-    /** True once every listener of the batch has returned. */
-    boolean isDone() {
-        return done.get() == size;
+    /** Dispatcher: true if deliveries were counted since the last {@link #takeDelivered}. */
+    boolean hasNewDeliveries() {
+        return done.get() != doneAtLastLook;
+    }
+
+    /**
+     * Dispatcher: appends the watches delivered since the last call to {@code out}; returns how many. Reading the
+     * count first makes every delivery it counts visible (each runner stores its slot before counting it).
+     */
+    int takeDelivered(java.util.List<Watcher> out) {
+        int d = done.get();
+        if (d == doneAtLastLook) {
+            return 0;
+        }
+        doneAtLastLook = d;
+        int n = 0;
+        for (int i = 0; i < size && notedCount < size; i++) {
+            if (!noted[i] && delivered.get(i) != 0) {
+                noted[i] = true;
+                notedCount++;
+                out.add(watchers[i]);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Dispatcher: true once every delivery of the batch was taken by {@link #takeDelivered}. */
+    boolean allNoted() {
+        return notedCount == size;
     }
 
     /**
@@ -97,7 +135,7 @@ final class DeliveryBatch implements Runnable {
             } catch (Throwable t) {
                 LOG.warn("watch {}: the listener threw; the watch continues", w.id, t);
             } finally {
-                store.delivered(w);
+                this.delivered.lazySet(i, 1); // The watch is the dispatcher's again from here on.
                 done.incrementAndGet();
                 delivered++;
             }

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * the messages of up to {@link DeliveryBatch#MAX_WATCHERS} watches that share an executor to it as one task.
  *
  * <p>One lock guards all watch state; the apply thread holds it only to fan events out, the dispatcher to take
- * messages and note deliveries; listener threads never take it (they report deliveries through a bounded queue).
+ * messages and note deliveries; listener threads never take it (they report deliveries in their batch).
  *
  * <p>Driven mode (for deterministic simulation): no dispatcher thread; the owner calls {@link #doWork()} and supplies
  * the clock, so with an inline executor every message is delivered on the owner's thread at a time it chooses.
@@ -79,9 +78,9 @@ public final class WatchableStore implements AutoCloseable {
     private final List<Event>[] variantScratch = new List[8];
     private final IdentityHashMap<Event, Event> prevKvCache = new IdentityHashMap<>();
 
-    /** Watches whose in-flight message was delivered; each watch is here at most once, so it never fills. */
-    private final ManyToOneConcurrentArrayQueue<Watcher> deliveredQueue;
     // Dispatcher thread only.
+    /** Scratch: the watches a batch reports delivered. */
+    private final ArrayList<Watcher> deliveredScratch = new ArrayList<>(DeliveryBatch.MAX_WATCHERS);
     private final ArrayList<DeliveryBatch> inFlightBatches = new ArrayList<>();
     private final IdentityHashMap<java.util.concurrent.Executor, DeliveryBatch> openBatches = new IdentityHashMap<>();
     private final ArrayList<DeliveryBatch> toHandOver = new ArrayList<>();
@@ -104,7 +103,6 @@ public final class WatchableStore implements AutoCloseable {
         this.config = config;
         this.nanoClock = nanoClock;
         this.publishedRevision = keyspace.currentRevision();
-        this.deliveredQueue = new ManyToOneConcurrentArrayQueue<>(Math.max(2, config.maxWatchers()));
         this.nextProgressNanos = nanoClock.getAsLong() + progressNanos();
         if (threadName == null) {
             this.dispatcher = null;
@@ -407,15 +405,6 @@ public final class WatchableStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ listener threads
 
-    /** A {@link DeliveryBatch} delivered {@code w}'s in-flight message; the dispatcher takes it from here. */
-    void delivered(Watcher w) {
-        if (!deliveredQueue.offer(w)) {
-            // Cannot happen: a watch is in the queue at most once and there are at most maxWatchers of them.
-            throw new IllegalStateException("the delivered-watch queue is full (" + deliveredQueue.capacity()
-                    + " entries); watch " + w.id + " would stall");
-        }
-    }
-
     // ------------------------------------------------------------------ dispatcher thread
 
     private void dispatchLoop() {
@@ -427,7 +416,7 @@ public final class WatchableStore implements AutoCloseable {
                     boolean idle;
                     lock.lock();
                     try {
-                        idle = ready.isEmpty() && deliveredQueue.isEmpty() && !catchUpPossible();
+                        idle = ready.isEmpty() && !newDeliveries() && !catchUpPossible();
                     } finally {
                         lock.unlock();
                     }
@@ -476,11 +465,24 @@ public final class WatchableStore implements AutoCloseable {
         return TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.progressIntervalMs()));
     }
 
+    /** Dispatcher: true if a batch with an executor reported deliveries not yet noted. */
+    private boolean newDeliveries() {
+        for (int i = 0, n = inFlightBatches.size(); i < n; i++) {
+            if (inFlightBatches.get(i).hasNewDeliveries()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Locked: frees the watches whose message was delivered; a delivered cancellation ends the watch. */
     private int noteDeliveries() {
         int n = 0;
-        Watcher w;
-        while ((w = deliveredQueue.poll()) != null) {
+        for (int b = 0, batches = inFlightBatches.size(); b < batches; b++) {
+            inFlightBatches.get(b).takeDelivered(deliveredScratch);
+        }
+        for (int i = 0, m = deliveredScratch.size(); i < m; i++) {
+            Watcher w = deliveredScratch.get(i);
             n++;
             assert w.inFlight : "watch " + w.id + " had nothing in flight";
             boolean ended = w.inFlightMessage != null && w.inFlightMessage.cancelled();
@@ -493,6 +495,7 @@ public final class WatchableStore implements AutoCloseable {
                 markReady(w);
             }
         }
+        deliveredScratch.clear();
         return n;
     }
 
@@ -564,12 +567,12 @@ public final class WatchableStore implements AutoCloseable {
         watchers.remove(w.id);
     }
 
-    /** Forgets finished batches; gives one whose listeners stopped returning an extra runner. */
+    /** Forgets batches whose deliveries were all noted; gives one whose listeners stopped returning an extra runner. */
     private int helpStalledBatches(long now) {
         int helped = 0;
         for (int i = inFlightBatches.size() - 1; i >= 0; i--) {
             DeliveryBatch b = inFlightBatches.get(i);
-            if (b.isDone()) {
+            if (b.allNoted()) {
                 int last = inFlightBatches.size() - 1;
                 inFlightBatches.set(i, inFlightBatches.get(last));
                 inFlightBatches.remove(last);
