@@ -763,16 +763,23 @@ public final class WatchableStore implements AutoCloseable {
             } else {
                 ArrayList<Object> chunks = new ArrayList<>();
                 chunks.add(events);
-                ArrayList<Event> joined = new ArrayList<>(events);
-                while (w.peekPending() instanceof List<?> next
-                        && joined.size() + next.size() <= config.maxBatchEvents()) {
+                int total = events.size();
+                while (w.peekPending() instanceof List<?> next && total + next.size() <= config.maxBatchEvents()) {
+                    chunks.add(w.pollPending());
+                    total += next.size();
+                }
+                // One array of the exact size, wrapped read-only (no one else holds it): no growth, no second copy.
+                Event[] joined = new Event[total];
+                int n = 0;
+                for (int c = 0; c < chunks.size(); c++) {
                     @SuppressWarnings("unchecked")
-                    List<Event> nextEvents = (List<Event>) w.pollPending();
-                    chunks.add(nextEvents);
-                    joined.addAll(nextEvents);
+                    List<Event> chunk = (List<Event>) chunks.get(c);
+                    for (int i = 0, m = chunk.size(); i < m; i++) {
+                        joined[n++] = chunk.get(i);
+                    }
                 }
                 Object first = events;
-                events = List.copyOf(joined);
+                events = java.util.Collections.unmodifiableList(java.util.Arrays.asList(joined));
                 joins.put(first, new Join(chunks.toArray(), events));
             }
         }
