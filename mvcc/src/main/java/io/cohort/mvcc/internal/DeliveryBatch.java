@@ -4,7 +4,6 @@ import io.cohort.mvcc.Event;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * in its batch, and only until the dispatcher sees the batch make no progress and hands the same batch to the
  * executor once more: the extra runner claims the rest.
  *
- * <p>A runner reports each delivery in the batch itself (a release store to the watch's slot, then one count), not
- * through a queue shared by all listener threads: the dispatcher looks at a batch again when its count moved, and
- * frees the delivered watches it finds there. So a delivery costs a listener thread no contended atomic.
+ * <p>A runner reports each delivery on the watch itself (a release store to {@link Watcher#delivered}, then one count
+ * in the batch), not through a queue shared by all listener threads: the dispatcher looks at a batch again when its
+ * count moved, and frees the delivered watches it finds there. So a delivery costs a listener thread no contended
+ * atomic, and a batch no more than its array of watches.
  */
 final class DeliveryBatch implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryBatch.class);
@@ -33,10 +33,7 @@ final class DeliveryBatch implements Runnable {
     private int size;
     private final AtomicInteger nextToClaim = new AtomicInteger();
     private final AtomicInteger done = new AtomicInteger();
-    /** Slot i is 1 once watch i's listener returned: written (release) by the runner before it counts {@link #done}. */
-    private final AtomicIntegerArray delivered = new AtomicIntegerArray(MAX_WATCHERS);
-    // The dispatcher's bookkeeping: which deliveries it noted already.
-    private final boolean[] noted = new boolean[MAX_WATCHERS];
+    // The dispatcher's bookkeeping: deliveries it noted (their slots are cleared).
     private int notedCount;
     private int doneAtLastLook;
     // The dispatcher's progress tracking.
@@ -63,7 +60,7 @@ final class DeliveryBatch implements Runnable {
 
     void add(Watcher w) {
         assert size < MAX_WATCHERS && w.inFlight && (w.inFlightEvents == null) != (w.inFlightMessage == null)
-                : "one in-flight message per slot";
+                && !w.delivered : "one in-flight message per slot, not yet delivered";
         watchers[size++] = w;
     }
 
@@ -74,7 +71,8 @@ final class DeliveryBatch implements Runnable {
 
     /**
      * Dispatcher: appends the watches delivered since the last call to {@code out}; returns how many. Reading the
-     * count first makes every delivery it counts visible (each runner stores its slot before counting it).
+     * count first makes every delivery it counts visible (each runner marks its watch before counting it); a
+     * noted watch's slot is cleared (its runner is done with it) and its mark reset for its next message.
      */
     int takeDelivered(java.util.List<Watcher> out) {
         int d = done.get();
@@ -84,10 +82,12 @@ final class DeliveryBatch implements Runnable {
         doneAtLastLook = d;
         int n = 0;
         for (int i = 0; i < size && notedCount < size; i++) {
-            if (!noted[i] && delivered.get(i) != 0) {
-                noted[i] = true;
+            Watcher w = watchers[i];
+            if (w != null && (boolean) Watcher.DELIVERED.getAcquire(w)) {
+                w.delivered = false;
+                watchers[i] = null;
                 notedCount++;
-                out.add(watchers[i]);
+                out.add(w);
                 n++;
             }
         }
@@ -135,7 +135,7 @@ final class DeliveryBatch implements Runnable {
             } catch (Throwable t) {
                 LOG.warn("watch {}: the listener threw; the watch continues", w.id, t);
             } finally {
-                this.delivered.lazySet(i, 1); // The watch is the dispatcher's again from here on.
+                Watcher.DELIVERED.setRelease(w, true); // The watch is the dispatcher's again from here on.
                 done.incrementAndGet();
                 delivered++;
             }
