@@ -26,7 +26,8 @@ final class DeliveryBatch implements Runnable {
     /** Watches per task: small enough that a pool's threads share a revision's deliveries. */
     static final int MAX_WATCHERS = 64;
 
-    final Executor executor;
+    /** Set by the dispatcher before each hand-off ({@link #start}). */
+    Executor executor;
     private final WatchableStore store;
     private final Watcher[] watchers = new Watcher[MAX_WATCHERS];
     /** Written by the dispatcher before the hand-off only. */
@@ -40,10 +41,48 @@ final class DeliveryBatch implements Runnable {
     private int claimedAtLastCheck;
     private long lastProgressNanos;
     private int extraRunners;
+    /** Runs handed to the executor (dispatcher only) and runs returned: the batch is reusable once they are equal. */
+    private int handOvers;
+    private final AtomicInteger returned = new AtomicInteger();
 
-    DeliveryBatch(WatchableStore store, Executor executor) {
+    DeliveryBatch(WatchableStore store) {
         this.store = store;
+    }
+
+    /**
+     * Dispatcher: makes this (new or cleared) batch the next one for {@code executor}. A batch is reused only after
+     * every run handed over has returned, and the next hand-off publishes these writes to its runner.
+     */
+    void start(Executor executor) {
+        assert size == 0 && handOvers == 0 && returned.get() == 0 : "a batch is cleared before it is reused";
         this.executor = executor;
+    }
+
+    /** Dispatcher: the executor accepted a run of this batch. */
+    void handedOver() {
+        handOvers++;
+    }
+
+    /** Dispatcher: true once every run handed to the executor returned (none can touch the batch any more). */
+    boolean runnersReturned() {
+        return returned.get() == handOvers;
+    }
+
+    /** Dispatcher: empties a batch no runner holds, for reuse. */
+    void clear() {
+        assert returned.get() == handOvers : "no runner holds a cleared batch";
+        java.util.Arrays.fill(watchers, 0, size, null);
+        size = 0;
+        nextToClaim.set(0);
+        done.set(0);
+        notedCount = 0;
+        doneAtLastLook = 0;
+        claimedAtLastCheck = 0;
+        lastProgressNanos = 0;
+        extraRunners = 0;
+        handOvers = 0;
+        returned.set(0);
+        executor = null;
     }
 
     boolean isFull() {
@@ -140,6 +179,7 @@ final class DeliveryBatch implements Runnable {
                 delivered++;
             }
         }
+        returned.incrementAndGet(); // Last: from here on the dispatcher may reuse the batch.
         if (delivered > 0) {
             store.wakeDispatcher();
         }

@@ -63,6 +63,8 @@ public final class WatchableStore implements AutoCloseable {
     private static final int MAX_QUEUED_PUBLICATIONS = 1024;
     /** Fan-outs a dispatcher round does one lock hold each before it takes the lock for the rest of the round. */
     private static final int MAX_FAN_OUTS_UNLOCKED = 16;
+    /** Bound on delivery batches kept for reuse (a round with 20,000 watches on one executor uses ~313). */
+    private static final int MAX_FREE_BATCHES = 1024;
 
     private final Keyspace keyspace;
     private final WatchHubConfig config;
@@ -94,6 +96,8 @@ public final class WatchableStore implements AutoCloseable {
     /** Scratch: the watches a batch reports delivered. */
     private final ArrayList<Watcher> deliveredScratch = new ArrayList<>(DeliveryBatch.MAX_WATCHERS);
     private final ArrayList<DeliveryBatch> inFlightBatches = new ArrayList<>();
+    /** Batches whose runners all returned, for reuse: at most {@link #MAX_FREE_BATCHES}. */
+    private final ArrayDeque<DeliveryBatch> freeBatches = new ArrayDeque<>();
     private final IdentityHashMap<java.util.concurrent.Executor, DeliveryBatch> openBatches = new IdentityHashMap<>();
     private final ArrayList<DeliveryBatch> toHandOver = new ArrayList<>();
     /** Recent backlog joins, by their first list, for the other watches that hold the same lists. */
@@ -654,7 +658,8 @@ public final class WatchableStore implements AutoCloseable {
             w.lastSentNanos = now;
             DeliveryBatch batch = openBatches.get(w.executor);
             if (batch == null) {
-                batch = new DeliveryBatch(this, w.executor);
+                batch = freeBatches.isEmpty() ? new DeliveryBatch(this) : freeBatches.poll();
+                batch.start(w.executor);
                 openBatches.put(w.executor, batch);
             }
             batch.add(w);
@@ -675,6 +680,7 @@ public final class WatchableStore implements AutoCloseable {
     private void handOver(DeliveryBatch batch) {
         try {
             batch.executor.execute(batch);
+            batch.handedOver();
             inFlightBatches.add(batch);
         } catch (RejectedExecutionException e) {
             lock.lock();
@@ -682,6 +688,7 @@ public final class WatchableStore implements AutoCloseable {
                 for (int i = 0; i < batch.size(); i++) {
                     refused(batch.watcher(i), e);
                 }
+                recycle(batch); // No runner has it.
             } finally {
                 lock.unlock();
             }
@@ -708,7 +715,10 @@ public final class WatchableStore implements AutoCloseable {
         watchers.remove(w.id);
     }
 
-    /** Forgets batches whose deliveries were all noted; gives one whose listeners stopped returning an extra runner. */
+    /**
+     * Forgets batches whose deliveries were all noted (reusing those whose runners all returned); gives one whose
+     * listeners stopped returning an extra runner.
+     */
     private int helpStalledBatches(long now) {
         int helped = 0;
         for (int i = inFlightBatches.size() - 1; i >= 0; i--) {
@@ -717,9 +727,13 @@ public final class WatchableStore implements AutoCloseable {
                 int last = inFlightBatches.size() - 1;
                 inFlightBatches.set(i, inFlightBatches.get(last));
                 inFlightBatches.remove(last);
+                if (b.runnersReturned()) {
+                    recycle(b);
+                } // Else an extra runner is still queued: it finds nothing to claim, and the batch is not reused.
             } else if (b.needsExtraRunner(now, BATCH_STALL_NANOS)) {
                 try {
                     b.executor.execute(b);
+                    b.handedOver();
                     helped++;
                 } catch (RejectedExecutionException e) {
                     LOG.debug("an executor refused an extra runner for a stalled watch batch", e);
@@ -727,6 +741,14 @@ public final class WatchableStore implements AutoCloseable {
             }
         }
         return helped;
+    }
+
+    /** Keeps {@code b} for a later round (bounded), so that a round of deliveries allocates no batches. */
+    private void recycle(DeliveryBatch b) {
+        if (freeBatches.size() < MAX_FREE_BATCHES) {
+            b.clear();
+            freeBatches.add(b);
+        }
     }
 
     /** Event lists ({@code chunks}, in order) joined into one message's {@code events}. */
