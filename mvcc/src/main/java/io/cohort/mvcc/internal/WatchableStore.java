@@ -243,10 +243,11 @@ public final class WatchableStore implements AutoCloseable {
 
     /**
      * One group's published events in whole revisions, as the immutable list each filter combination of the group
-     * gets ({@code byVariant[variant]}, null for combinations no watch of the group had at publication).
+     * gets ({@code byVariant[variant]}, null for combinations no watch of the group had at publication), and the
+     * published revision before its batch (every event of the batch is above it).
      */
     private record Publication(WatcherGroup.SameRange group, List<Event>[] byVariant, long firstRevision,
-                               long lastRevision, int events) {
+                               long lastRevision, int events, long publishedBefore) {
     }
 
     /** Queues {@code g.matched} for the dispatcher's fan-out, as lists of whole revisions per filter combination. */
@@ -263,9 +264,18 @@ public final class WatchableStore implements AutoCloseable {
                 }
             }
             toFanOut.add(new Publication(g, byVariant, matched.get(from).revision(), matched.get(to - 1).revision(),
-                    to - from));
+                    to - from, publishedRevision));
             from = to;
         }
+    }
+
+    /**
+     * Locked: the revision up to which every watch has buffered every published event it takes (a message's header
+     * revision must not claim events still queued for the fan-out).
+     */
+    private long fannedOutRevision() {
+        Publication next = toFanOut.peek();
+        return next == null ? publishedRevision : next.publishedBefore; // The queue is in publication order.
     }
 
     /** Locked: fans out everything queued, so every watch has buffered every published event it takes. */
@@ -332,7 +342,7 @@ public final class WatchableStore implements AutoCloseable {
             byVariant[v] = List.copyOf(all);
         }
         return new Publication(first.group, byVariant, first.firstRevision,
-                parts.get(parts.size() - 1).lastRevision, events);
+                parts.get(parts.size() - 1).lastRevision, events, first.publishedBefore);
     }
 
     /** Locked: buffers {@code p}'s events for each watch of its group that takes them (one shared list each). */
@@ -586,7 +596,7 @@ public final class WatchableStore implements AutoCloseable {
         lock.lock();
         try {
             work += noteDeliveries();
-            fanOutQueued(); // Published meanwhile: buffered before messages are taken, as their revision says.
+            // Publications queued meanwhile wait for the next round: this lock hold stays short for the apply thread.
             work += takeMessages();
         } finally {
             lock.unlock();
@@ -806,7 +816,7 @@ public final class WatchableStore implements AutoCloseable {
             }
         }
         w.inFlightEvents = events;
-        w.inFlightRevision = Math.max(publishedRevision, events.get(events.size() - 1).revision());
+        w.inFlightRevision = Math.max(fannedOutRevision(), events.get(events.size() - 1).revision());
     }
 
     private boolean catchUpPossible() {
