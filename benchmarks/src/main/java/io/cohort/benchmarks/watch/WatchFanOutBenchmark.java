@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -49,7 +48,8 @@ public final class WatchFanOutBenchmark {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         System.out.printf("Watch fan-out: 3 members in one JVM, in-memory transport, fsync on; %d s per point; JDK %s,"
                 + " %d cores%n", seconds, Runtime.version(), Runtime.getRuntime().availableProcessors());
-        ExecutorService listeners = Executors.newFixedThreadPool(2);
+        Recorders rec = new Recorders();
+        ExecutorService listeners = Executors.newFixedThreadPool(2, rec::newListenerThread);
         try (InProcessGroup group = new InProcessGroup("cohort-watch-bench",
                 b -> b.snapshotIntervalEntries(0).maxWatches(20_000).maxWatchLagEvents(100_000))) {
             List<CohortNode> nodes = group.members;
@@ -58,7 +58,7 @@ public final class WatchFanOutBenchmark {
                     "paced events/s", "puts/s", "p50 ms", "p99 ms", "p99.9 ms", "put p99 ms", "leader p99", "follower p99",
                     "GC ms/s");
             for (int w : WATCHERS) {
-                Recorders rec = new Recorders();
+                rec.reset();
                 String prefix = "fan/" + w + "/";
                 List<io.cohort.Watch> watches = new ArrayList<>();
                 for (int i = 0; i < w; i++) {
@@ -68,14 +68,14 @@ public final class WatchFanOutBenchmark {
                         long now = System.nanoTime();
                         ThreadRecorders mine = rec.mine();
                         synchronized (mine) { // Uncontended: one lock per message instead of atomics per event.
-                            Histogram side = onLeader ? mine.leaderEvent : mine.followerEvent;
+                            // One count per event: the all-watchers histogram is the leader's plus the followers'.
+                            LatencyCounts side = onLeader ? mine.leaderEvent : mine.followerEvent;
+                            long[] sent = mine.sentNanos(events);
                             for (int j = 0, n = events.size(); j < n; j++) {
-                                long us = Math.max(0, (now - sentNanos(events.get(j).kv().value())) / 1_000);
-                                mine.event.recordValue(us);
-                                side.recordValue(us);
+                                side.record((now - sent[j]) / 1_000);
                             }
+                            mine.delivered += events.size();
                         }
-                        rec.delivered.add(events.size());
                     };
                     watches.add(member.watcher().watch(WatchSpec.prefix(prefix), listeners, listener));
                 }
@@ -113,30 +113,64 @@ public final class WatchFanOutBenchmark {
      * once per message, uncontended, and the reader only to take an interval.
      */
     private static final class ThreadRecorders {
-        final Histogram event = new Histogram(3);
-        final Histogram leaderEvent = new Histogram(3);
-        final Histogram followerEvent = new Histogram(3);
+        final LatencyCounts leaderEvent = new LatencyCounts();
+        final LatencyCounts followerEvent = new LatencyCounts();
+        /** Events delivered on this thread, ever. */
+        long delivered;
+        /** The send times of the events of {@link #lastEvents}, decoded once for the watches that share the list. */
+        private long[] lastSent = new long[64];
+        private List<Event> lastEvents;
 
-        /** Adds this interval's counts to {@code sum} and starts the next interval. */
-        synchronized void takeInterval(Histogram[] sum) {
-            sum[0].add(event);
-            sum[1].add(leaderEvent);
-            sum[2].add(followerEvent);
-            event.reset();
-            leaderEvent.reset();
-            followerEvent.reset();
+        /**
+         * The send times of {@code events}, in order. The hub hands watches of one range the same immutable list, so
+         * the next listener call on this thread usually reuses the last decoding; the latency is still taken per
+         * event and per watch, at the call's own time.
+         */
+        long[] sentNanos(List<Event> events) {
+            if (events != lastEvents) {
+                int n = events.size();
+                if (lastSent.length < n) {
+                    lastSent = new long[Math.max(n, 2 * lastSent.length)];
+                }
+                for (int j = 0; j < n; j++) {
+                    lastSent[j] = WatchFanOutBenchmark.sentNanos(events.get(j).kv().value());
+                }
+                lastEvents = events;
+            }
+            return lastSent;
+        }
+
+        /** Adds this interval's counts to {@code leader} and {@code follower} and starts the next interval. */
+        synchronized void takeInterval(Histogram leader, Histogram follower) {
+            leaderEvent.addTo(leader);
+            followerEvent.addTo(follower);
+        }
+
+        synchronized long delivered() {
+            return delivered;
+        }
+    }
+
+    /** A listener pool thread with its own recorders: found without a thread-local lookup. */
+    private static final class ListenerThread extends Thread {
+        final ThreadRecorders recorders;
+
+        ListenerThread(Runnable task, ThreadRecorders recorders, String name) {
+            super(task, name);
+            this.recorders = recorders;
+            setDaemon(true);
         }
     }
 
     /**
-     * Latencies and the count of delivered events. Each listener thread records into its own histograms (a shared
+     * Latencies and the count of delivered events. Each listener thread records into its own plain counts (a shared
      * recorder's atomics, contended by the listener threads millions of times a second, slowed the very listeners
-     * being measured, and even uncontended atomics per event were most of their time); an interval's histograms
-     * are the sums over the threads. Put latencies (a few
-     * thousand a second, completed on whichever thread the node uses) share one recorder.
+     * being measured; even HdrHistogram's per-value upkeep was most of their time), found through the thread object
+     * (not a thread-local) and guarded by one uncontended lock per message; an interval's histograms are the sums
+     * over the threads. Put latencies (a few thousand a second, completed on whichever thread the node uses) share
+     * one recorder.
      */
     private static final class Recorders {
-        final LongAdder delivered = new LongAdder();
         final Recorder put = new Recorder(3);
         private final List<ThreadRecorders> all = new CopyOnWriteArrayList<>();
         private final ThreadLocal<ThreadRecorders> local = ThreadLocal.withInitial(() -> {
@@ -145,16 +179,35 @@ public final class WatchFanOutBenchmark {
             return r;
         });
 
+        /** A listener pool thread, with recorders of its own. */
+        Thread newListenerThread(Runnable task) {
+            ThreadRecorders r = new ThreadRecorders();
+            all.add(r);
+            return new ListenerThread(task, r, "watch-listener-" + all.size());
+        }
+
+        /** The calling thread's recorders (a field of a listener pool thread; any other thread: a thread-local). */
         ThreadRecorders mine() {
-            return local.get();
+            return Thread.currentThread() instanceof ListenerThread t ? t.recorders : local.get();
+        }
+
+        /** Events delivered so far, summed over threads. */
+        long delivered() {
+            long sum = 0;
+            for (ThreadRecorders r : all) {
+                sum += r.delivered();
+            }
+            return sum;
         }
 
         /** The histograms since the last call, summed over threads: event, leader, follower, put. */
         Histogram[] interval() {
             Histogram[] sum = {new Histogram(3), new Histogram(3), new Histogram(3), new Histogram(3)};
             for (ThreadRecorders r : all) {
-                r.takeInterval(sum);
+                r.takeInterval(sum[1], sum[2]);
             }
+            sum[0].add(sum[1]);
+            sum[0].add(sum[2]);
             sum[3].add(put.getIntervalHistogram());
             return sum;
         }
@@ -193,7 +246,7 @@ public final class WatchFanOutBenchmark {
             long now = System.nanoTime();
             if (!measuring && now >= warmupEnd) {
                 measuring = true;
-                deliveredAtStart = rec.delivered.sum();
+                deliveredAtStart = rec.delivered();
                 gcAtStart = gcMillis();
                 rec.reset();
                 startNs = now;
@@ -223,14 +276,14 @@ public final class WatchFanOutBenchmark {
         window.acquire(WRITER_IN_FLIGHT);
         long elapsedNs = System.nanoTime() - startNs;
         // Events still on their way when writing stopped are delivered, but not counted in this rate.
-        double rate = (rec.delivered.sum() - deliveredAtStart) * 1e9 / elapsedNs;
+        double rate = (rec.delivered() - deliveredAtStart) * 1e9 / elapsedNs;
         double gcMsPerSecond = (gcMillis() - gcAtStart) * 1e9 / elapsedNs;
         Histogram[] h = rec.interval();
         Point p = new Point(rate, h[0], h[1], h[2], h[3], gcMsPerSecond);
         // Let the backlog drain (delivery stalls for half a second, at most 60 s) before the next run.
         long last = -1;
-        for (int wait = 0; wait < 120 && rec.delivered.sum() != last; wait++) {
-            last = rec.delivered.sum();
+        for (int wait = 0; wait < 120 && rec.delivered() != last; wait++) {
+            last = rec.delivered();
             Thread.sleep(500);
         }
         rec.reset();

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +35,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fan-out cost is per group of watches, not per watch, where it can be: watches of one range and one filter
  * combination are sent the same immutable event lists (built once per published batch), and the dispatcher hands
- * the messages of up to {@link DeliveryBatch#MAX_WATCHERS} watches that share an executor to it as one task.
+ * the messages of up to {@link DeliveryBatch#MAX_WATCHERS} watches that share an executor to it as one task. The
+ * apply thread only matches events to groups and queues the lists; the per-watch work (buffering each list for each
+ * watch) is the dispatcher's, which joins a group's lists queued meanwhile into one before it buffers them, so a
+ * watch that is behind costs one buffered list per dispatcher round, not one per published batch.
  *
- * <p>One lock guards all watch state; the apply thread holds it only to fan events out, the dispatcher to take
- * messages and note deliveries; listener threads never take it (they report deliveries through a bounded queue).
+ * <p>One lock guards all watch state; the apply thread holds it only to match and queue published events (or, with
+ * the queue full, to fan them out), the dispatcher to fan out, take messages and note deliveries; listener threads never take it (they report deliveries in their batch).
  *
  * <p>Driven mode (for deterministic simulation): no dispatcher thread; the owner calls {@link #doWork()} and supplies
  * the clock, so with an inline executor every message is delivered on the owner's thread at a time it chooses.
@@ -57,6 +59,12 @@ public final class WatchableStore implements AutoCloseable {
      * joins could keep a million events alive per member after a burst).
      */
     private static final int MAX_JOINS = 64;
+    /** Bound on published event lists waiting for the dispatcher's fan-out. */
+    private static final int MAX_QUEUED_PUBLICATIONS = 1024;
+    /** Fan-outs a dispatcher round does one lock hold each before it takes the lock for the rest of the round. */
+    private static final int MAX_FAN_OUTS_UNLOCKED = 16;
+    /** Bound on delivery batches kept for reuse (a round with 20,000 watches on one executor uses ~313). */
+    private static final int MAX_FREE_BATCHES = 1024;
 
     private final Keyspace keyspace;
     private final WatchHubConfig config;
@@ -75,14 +83,21 @@ public final class WatchableStore implements AutoCloseable {
     private long nextWatchId = 1;
     private boolean closed;
     private final ArrayList<WatcherGroup.SameRange> touchedScratch = new ArrayList<>();
-    @SuppressWarnings("unchecked")
-    private final List<Event>[] variantScratch = new List[8];
     private final IdentityHashMap<Event, Event> prevKvCache = new IdentityHashMap<>();
+    /**
+     * Published event lists not yet buffered for their watches, in order: the apply thread queues them, the
+     * dispatcher fans them out (joining a group's consecutive lists into one while they fit in a message). At most
+     * {@link #MAX_QUEUED_PUBLICATIONS}: past that the apply thread fans out itself. Every operation that depends on
+     * what a watch has buffered (cancel, progress, restore, close) fans out the queue first.
+     */
+    private final ArrayDeque<Publication> toFanOut = new ArrayDeque<>();
 
-    /** Watches whose in-flight message was delivered; each watch is here at most once, so it never fills. */
-    private final ManyToOneConcurrentArrayQueue<Watcher> deliveredQueue;
     // Dispatcher thread only.
+    /** Scratch: the watches a batch reports delivered. */
+    private final ArrayList<Watcher> deliveredScratch = new ArrayList<>(DeliveryBatch.MAX_WATCHERS);
     private final ArrayList<DeliveryBatch> inFlightBatches = new ArrayList<>();
+    /** Batches whose runners all returned, for reuse: at most {@link #MAX_FREE_BATCHES}. */
+    private final ArrayDeque<DeliveryBatch> freeBatches = new ArrayDeque<>();
     private final IdentityHashMap<java.util.concurrent.Executor, DeliveryBatch> openBatches = new IdentityHashMap<>();
     private final ArrayList<DeliveryBatch> toHandOver = new ArrayList<>();
     /** Recent backlog joins, by their first list, for the other watches that hold the same lists. */
@@ -104,7 +119,6 @@ public final class WatchableStore implements AutoCloseable {
         this.config = config;
         this.nanoClock = nanoClock;
         this.publishedRevision = keyspace.currentRevision();
-        this.deliveredQueue = new ManyToOneConcurrentArrayQueue<>(Math.max(2, config.maxWatchers()));
         this.nextProgressNanos = nanoClock.getAsLong() + progressNanos();
         if (threadName == null) {
             this.dispatcher = null;
@@ -152,6 +166,7 @@ public final class WatchableStore implements AutoCloseable {
             if (w == null || w.cancelled) {
                 return false;
             }
+            fanOutQueued();
             long resume = w.firstPendingRevision(nextUnbuffered(w));
             cancelLocked(w, Kind.CANCELLED_BY_REQUEST, resume, "cancelled on request");
             return true;
@@ -168,6 +183,7 @@ public final class WatchableStore implements AutoCloseable {
             if (w == null || w.cancelled) {
                 return false;
             }
+            fanOutQueued(); // The mark goes behind every event up to it.
             w.bufferMark(nextUnbuffered(w) - 1);
             markReady(w);
             return true;
@@ -204,7 +220,7 @@ public final class WatchableStore implements AutoCloseable {
                         }
                     }
                     for (int i = 0, n = touchedScratch.size(); i < n; i++) {
-                        fanOut(touchedScratch.get(i));
+                        queuePublications(touchedScratch.get(i));
                     }
                 } finally {
                     // The scratch lists never carry events over to the next batch, even after a failed read.
@@ -216,52 +232,158 @@ public final class WatchableStore implements AutoCloseable {
                 }
             }
             publishedRevision = revision;
+            if (toFanOut.size() > MAX_QUEUED_PUBLICATIONS) {
+                fanOutQueued(); // The dispatcher is behind: the queue stays bounded, the apply thread pays.
+            }
         } finally {
             lock.unlock();
         }
         wakeDispatcher();
     }
 
-    /** Buffers {@code g.matched} for each of its watches, in lists of whole revisions shared by the watches. */
-    private void fanOut(WatcherGroup.SameRange g) {
+    /**
+     * One group's published events in whole revisions, as the immutable list each filter combination of the group
+     * gets ({@code byVariant[variant]}, null for combinations no watch of the group had at publication), and the
+     * published revision before its batch (every event of the batch is above it).
+     */
+    private record Publication(WatcherGroup.SameRange group, List<Event>[] byVariant, long firstRevision,
+                               long lastRevision, int events, long publishedBefore) {
+    }
+
+    /** Queues {@code g.matched} for the dispatcher's fan-out, as lists of whole revisions per filter combination. */
+    private void queuePublications(WatcherGroup.SameRange g) {
         List<Event> matched = g.matched;
         int from = 0;
         while (from < matched.size()) {
             int to = chunkEnd(matched, from, matched.size());
-            long firstRevision = matched.get(from).revision();
-            long lastRevision = matched.get(to - 1).revision();
-            java.util.Arrays.fill(variantScratch, null);
-            // Backwards, so that a watch cancelled (and removed from the group) does not shift those still to come.
-            for (int i = g.watchers.size() - 1; i >= 0; i--) {
-                Watcher w = g.watchers.get(i);
-                if (w.cancelled || lastRevision < w.nextRevision) {
-                    continue;
-                }
-                List<Event> events;
-                if (firstRevision >= w.nextRevision) {
-                    events = variantScratch[w.variant];
-                    if (events == null) {
-                        events = filtered(w, matched, from, to, w.prevKv);
-                        variantScratch[w.variant] = events;
-                    }
-                } else {
-                    events = filtered(w, matched, from, to, w.prevKv); // A watch that starts inside this batch: rare.
-                }
-                if (events.isEmpty()) {
-                    continue;
-                }
-                w.bufferEvents(events);
-                if (w.pendingEvents > config.maxPendingEventsPerWatcher()) {
-                    long resume = w.firstPendingRevision(firstRevision);
-                    cancelLocked(w, Kind.CANCELLED_SLOW_CONSUMER, resume, "the watcher fell behind: more than "
-                            + config.maxPendingEventsPerWatcher() + " events (maxPendingEventsPerWatcher) were waiting"
-                            + " for its listener; watch again from revision " + resume);
-                } else {
-                    markReady(w);
+            @SuppressWarnings("unchecked")
+            List<Event>[] byVariant = new List[g.variantCounts.length];
+            for (int v = 0; v < byVariant.length; v++) {
+                if (g.variantCounts[v] > 0) {
+                    byVariant[v] = filtered(v, matched, from, to); // Prev kv now: the keyspace moves on.
                 }
             }
+            toFanOut.add(new Publication(g, byVariant, matched.get(from).revision(), matched.get(to - 1).revision(),
+                    to - from, publishedRevision));
             from = to;
         }
+    }
+
+    /**
+     * Locked: the revision up to which every watch has buffered every published event it takes (a message's header
+     * revision must not claim events still queued for the fan-out).
+     */
+    private long fannedOutRevision() {
+        Publication next = toFanOut.peek();
+        return next == null ? publishedRevision : next.publishedBefore; // The queue is in publication order.
+    }
+
+    /** Locked: fans out everything queued, so every watch has buffered every published event it takes. */
+    private void fanOutQueued() {
+        while (fanOutNext()) {
+            // one publication (or a join of a group's consecutive ones) at a time
+        }
+    }
+
+    /**
+     * Locked: fans out the next queued publication, joined with the same group's publications right behind it while
+     * the join fits in one message. False if none was queued.
+     */
+    private boolean fanOutNext() {
+        Publication p = toFanOut.poll();
+        if (p == null) {
+            return false;
+        }
+        Publication next = toFanOut.peek();
+        if (next != null && joinable(p, next, p.events)) {
+            ArrayList<Publication> joined = new ArrayList<>();
+            joined.add(p);
+            int events = p.events;
+            while ((next = toFanOut.peek()) != null && joinable(p, next, events)) {
+                joined.add(toFanOut.poll());
+                events += next.events;
+            }
+            p = join(joined, events);
+        }
+        fanOut(p);
+        return true;
+    }
+
+    /**
+     * True if {@code next} can join a join of {@code events} events that starts with {@code first}: the same group,
+     * lists built for the same filter combinations (a watch that joined the group in between must still get the
+     * later lists), and the join still fits in one message.
+     */
+    private boolean joinable(Publication first, Publication next, int events) {
+        if (next.group != first.group || events + next.events > config.maxBatchEvents()) {
+            return false;
+        }
+        for (int v = 0; v < first.byVariant.length; v++) {
+            if ((first.byVariant[v] == null) != (next.byVariant[v] == null)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One publication with the events of {@code parts} (one group's, consecutive), per filter combination. */
+    private static Publication join(List<Publication> parts, int events) {
+        Publication first = parts.get(0);
+        @SuppressWarnings("unchecked")
+        List<Event>[] byVariant = new List[first.byVariant.length];
+        for (int v = 0; v < byVariant.length; v++) {
+            if (first.byVariant[v] == null) {
+                continue; // Null in every part (joinable): no watch of this combination was in the group.
+            }
+            ArrayList<Event> all = new ArrayList<>(events);
+            for (int i = 0; i < parts.size(); i++) {
+                all.addAll(parts.get(i).byVariant[v]);
+            }
+            byVariant[v] = List.copyOf(all);
+        }
+        return new Publication(first.group, byVariant, first.firstRevision,
+                parts.get(parts.size() - 1).lastRevision, events, first.publishedBefore);
+    }
+
+    /** Locked: buffers {@code p}'s events for each watch of its group that takes them (one shared list each). */
+    private void fanOut(Publication p) {
+        WatcherGroup.SameRange g = p.group;
+        // Backwards, so that a watch cancelled (and removed from the group) does not shift those still to come.
+        for (int i = g.watchers.size() - 1; i >= 0; i--) {
+            Watcher w = g.watchers.get(i);
+            if (w.cancelled || p.lastRevision < w.nextRevision) {
+                continue; // Cancelled, or joined the group after these revisions (they came from history).
+            }
+            List<Event> events = p.byVariant[w.variant];
+            assert events != null : "watch " + w.id + " was in the group at publication, so its lists were built";
+            if (events == null) {
+                continue;
+            }
+            if (p.firstRevision < w.nextRevision) {
+                events = from(events, w.nextRevision); // A watch that starts inside this batch: rare.
+            }
+            if (events.isEmpty()) {
+                continue;
+            }
+            w.bufferEvents(events);
+            if (w.pendingEvents > config.maxPendingEventsPerWatcher()) {
+                long resume = w.firstPendingRevision(p.firstRevision);
+                cancelLocked(w, Kind.CANCELLED_SLOW_CONSUMER, resume, "the watcher fell behind: more than "
+                        + config.maxPendingEventsPerWatcher() + " events (maxPendingEventsPerWatcher) were waiting"
+                        + " for its listener; watch again from revision " + resume);
+            } else {
+                markReady(w);
+            }
+        }
+    }
+
+    /** The events of {@code events} (in revision order) at or above {@code revision}. */
+    private static List<Event> from(List<Event> events, long revision) {
+        int i = 0;
+        while (i < events.size() && events.get(i).revision() < revision) {
+            i++;
+        }
+        return List.copyOf(events.subList(i, events.size()));
     }
 
     /**
@@ -286,13 +408,16 @@ public final class WatchableStore implements AutoCloseable {
         return to;
     }
 
-    /** The events of {@code events[from, to)} that {@code w} takes, with their previous state if {@code addPrevKv}. */
-    private List<Event> filtered(Watcher w, List<Event> events, int from, int to, boolean addPrevKv) {
+    /** The events of {@code events[from, to)} that watches of filter combination {@code variant} take. */
+    private List<Event> filtered(int variant, List<Event> events, int from, int to) {
+        boolean addPrevKv = (variant & 4) != 0;
+        boolean noPut = (variant & 2) != 0;
+        boolean noDelete = (variant & 1) != 0;
         Event[] out = new Event[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {
             Event e = events.get(i);
-            if (e.revision() < w.nextRevision || !w.accepts(e)) {
+            if (e.type() == Event.Type.PUT ? noPut : noDelete) {
                 continue;
             }
             if (addPrevKv) {
@@ -308,6 +433,19 @@ public final class WatchableStore implements AutoCloseable {
         return n == out.length ? List.of(out) : List.of(java.util.Arrays.copyOf(out, n));
     }
 
+    /** The events of {@code events[from, to)} that {@code w} takes (a history read: prev kv is in place already). */
+    private static List<Event> filtered(Watcher w, List<Event> events, int from, int to) {
+        Event[] out = new Event[to - from];
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            Event e = events.get(i);
+            if (e.revision() >= w.nextRevision && w.accepts(e)) {
+                out[n++] = e;
+            }
+        }
+        return n == out.length ? List.of(out) : List.of(java.util.Arrays.copyOf(out, n));
+    }
+
     /**
      * Tells the store the keyspace was replaced by a snapshot: every watch catches up from the installed history
      * from where it was (or is cancelled as compacted if that history no longer reaches back far enough).
@@ -315,6 +453,7 @@ public final class WatchableStore implements AutoCloseable {
     public void restored() {
         lock.lock();
         try {
+            fanOutQueued();
             for (Watcher w : synced.all()) {
                 w.nextRevision = Math.max(w.nextRevision, publishedRevision + 1);
                 w.synced = false;
@@ -337,6 +476,7 @@ public final class WatchableStore implements AutoCloseable {
                 return;
             }
             closed = true;
+            fanOutQueued();
             for (Watcher w : new ArrayList<>(watchers.values())) {
                 if (!w.cancelled) {
                     cancelLocked(w, Kind.CANCELLED_CLOSED, w.firstPendingRevision(nextUnbuffered(w)),
@@ -407,15 +547,6 @@ public final class WatchableStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ listener threads
 
-    /** A {@link DeliveryBatch} delivered {@code w}'s in-flight message; the dispatcher takes it from here. */
-    void delivered(Watcher w) {
-        if (!deliveredQueue.offer(w)) {
-            // Cannot happen: a watch is in the queue at most once and there are at most maxWatchers of them.
-            throw new IllegalStateException("the delivered-watch queue is full (" + deliveredQueue.capacity()
-                    + " entries); watch " + w.id + " would stall");
-        }
-    }
-
     // ------------------------------------------------------------------ dispatcher thread
 
     private void dispatchLoop() {
@@ -427,7 +558,7 @@ public final class WatchableStore implements AutoCloseable {
                     boolean idle;
                     lock.lock();
                     try {
-                        idle = ready.isEmpty() && deliveredQueue.isEmpty() && !catchUpPossible();
+                        idle = ready.isEmpty() && toFanOut.isEmpty() && !newDeliveries() && !catchUpPossible();
                     } finally {
                         lock.unlock();
                     }
@@ -451,9 +582,21 @@ public final class WatchableStore implements AutoCloseable {
      */
     public int doWork() {
         int work = 0;
+        // One publication per lock hold, so the apply thread's next publish waits for one fan-out at most (a bounded
+        // number of them: the rest are fanned out below, under the lock, before messages are taken).
+        for (int round = 0, more = 1; more > 0 && round < MAX_FAN_OUTS_UNLOCKED; round++) {
+            lock.lock();
+            try {
+                more = fanOutNext() ? 1 : 0;
+            } finally {
+                lock.unlock();
+            }
+            work += more;
+        }
         lock.lock();
         try {
             work += noteDeliveries();
+            // Publications queued meanwhile wait for the next round: this lock hold stays short for the apply thread.
             work += takeMessages();
         } finally {
             lock.unlock();
@@ -476,11 +619,24 @@ public final class WatchableStore implements AutoCloseable {
         return TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.progressIntervalMs()));
     }
 
+    /** Dispatcher: true if a batch with an executor reported deliveries not yet noted. */
+    private boolean newDeliveries() {
+        for (int i = 0, n = inFlightBatches.size(); i < n; i++) {
+            if (inFlightBatches.get(i).hasNewDeliveries()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Locked: frees the watches whose message was delivered; a delivered cancellation ends the watch. */
     private int noteDeliveries() {
         int n = 0;
-        Watcher w;
-        while ((w = deliveredQueue.poll()) != null) {
+        for (int b = 0, batches = inFlightBatches.size(); b < batches; b++) {
+            inFlightBatches.get(b).takeDelivered(deliveredScratch);
+        }
+        for (int i = 0, m = deliveredScratch.size(); i < m; i++) {
+            Watcher w = deliveredScratch.get(i);
             n++;
             assert w.inFlight : "watch " + w.id + " had nothing in flight";
             boolean ended = w.inFlightMessage != null && w.inFlightMessage.cancelled();
@@ -493,6 +649,7 @@ public final class WatchableStore implements AutoCloseable {
                 markReady(w);
             }
         }
+        deliveredScratch.clear();
         return n;
     }
 
@@ -511,7 +668,8 @@ public final class WatchableStore implements AutoCloseable {
             w.lastSentNanos = now;
             DeliveryBatch batch = openBatches.get(w.executor);
             if (batch == null) {
-                batch = new DeliveryBatch(this, w.executor);
+                batch = freeBatches.isEmpty() ? new DeliveryBatch(this) : freeBatches.poll();
+                batch.start(w.executor);
                 openBatches.put(w.executor, batch);
             }
             batch.add(w);
@@ -532,6 +690,7 @@ public final class WatchableStore implements AutoCloseable {
     private void handOver(DeliveryBatch batch) {
         try {
             batch.executor.execute(batch);
+            batch.handedOver();
             inFlightBatches.add(batch);
         } catch (RejectedExecutionException e) {
             lock.lock();
@@ -539,6 +698,7 @@ public final class WatchableStore implements AutoCloseable {
                 for (int i = 0; i < batch.size(); i++) {
                     refused(batch.watcher(i), e);
                 }
+                recycle(batch); // No runner has it.
             } finally {
                 lock.unlock();
             }
@@ -547,6 +707,7 @@ public final class WatchableStore implements AutoCloseable {
 
     /** Locked: the executor refused {@code w}'s message, so the watch ends without a cancellation message. */
     private void refused(Watcher w, RejectedExecutionException e) {
+        fanOutQueued();
         long resume = w.inFlightEvents != null ? w.inFlightEvents.get(0).revision()
                 : w.firstPendingRevision(nextUnbuffered(w));
         LOG.error("watch {}: its executor refused a message, so the watch ends without a cancellation "
@@ -564,18 +725,25 @@ public final class WatchableStore implements AutoCloseable {
         watchers.remove(w.id);
     }
 
-    /** Forgets finished batches; gives one whose listeners stopped returning an extra runner. */
+    /**
+     * Forgets batches whose deliveries were all noted (reusing those whose runners all returned); gives one whose
+     * listeners stopped returning an extra runner.
+     */
     private int helpStalledBatches(long now) {
         int helped = 0;
         for (int i = inFlightBatches.size() - 1; i >= 0; i--) {
             DeliveryBatch b = inFlightBatches.get(i);
-            if (b.isDone()) {
+            if (b.allNoted()) {
                 int last = inFlightBatches.size() - 1;
                 inFlightBatches.set(i, inFlightBatches.get(last));
                 inFlightBatches.remove(last);
+                if (b.runnersReturned()) {
+                    recycle(b);
+                } // Else an extra runner is still queued: it finds nothing to claim, and the batch is not reused.
             } else if (b.needsExtraRunner(now, BATCH_STALL_NANOS)) {
                 try {
                     b.executor.execute(b);
+                    b.handedOver();
                     helped++;
                 } catch (RejectedExecutionException e) {
                     LOG.debug("an executor refused an extra runner for a stalled watch batch", e);
@@ -583,6 +751,14 @@ public final class WatchableStore implements AutoCloseable {
             }
         }
         return helped;
+    }
+
+    /** Keeps {@code b} for a later round (bounded), so that a round of deliveries allocates no batches. */
+    private void recycle(DeliveryBatch b) {
+        if (freeBatches.size() < MAX_FREE_BATCHES) {
+            b.clear();
+            freeBatches.add(b);
+        }
     }
 
     /** Event lists ({@code chunks}, in order) joined into one message's {@code events}. */
@@ -619,21 +795,28 @@ public final class WatchableStore implements AutoCloseable {
             } else {
                 ArrayList<Object> chunks = new ArrayList<>();
                 chunks.add(events);
-                ArrayList<Event> joined = new ArrayList<>(events);
-                while (w.peekPending() instanceof List<?> next
-                        && joined.size() + next.size() <= config.maxBatchEvents()) {
+                int total = events.size();
+                while (w.peekPending() instanceof List<?> next && total + next.size() <= config.maxBatchEvents()) {
+                    chunks.add(w.pollPending());
+                    total += next.size();
+                }
+                // One array of the exact size, wrapped read-only (no one else holds it): no growth, no second copy.
+                Event[] joined = new Event[total];
+                int n = 0;
+                for (int c = 0; c < chunks.size(); c++) {
                     @SuppressWarnings("unchecked")
-                    List<Event> nextEvents = (List<Event>) w.pollPending();
-                    chunks.add(nextEvents);
-                    joined.addAll(nextEvents);
+                    List<Event> chunk = (List<Event>) chunks.get(c);
+                    for (int i = 0, m = chunk.size(); i < m; i++) {
+                        joined[n++] = chunk.get(i);
+                    }
                 }
                 Object first = events;
-                events = List.copyOf(joined);
+                events = java.util.Collections.unmodifiableList(java.util.Arrays.asList(joined));
                 joins.put(first, new Join(chunks.toArray(), events));
             }
         }
         w.inFlightEvents = events;
-        w.inFlightRevision = Math.max(publishedRevision, events.get(events.size() - 1).revision());
+        w.inFlightRevision = Math.max(fannedOutRevision(), events.get(events.size() - 1).revision());
     }
 
     private boolean catchUpPossible() {
@@ -719,13 +902,12 @@ public final class WatchableStore implements AutoCloseable {
             }
             for (int i = 0; i < kept; ) {
                 int to = chunkEnd(events, i, kept);
-                List<Event> chunk = filtered(w, events, i, to, false); // History reads add prev kv themselves.
+                List<Event> chunk = filtered(w, events, i, to);
                 if (!chunk.isEmpty()) {
                     w.bufferEvents(chunk);
                 }
                 i = to;
             }
-            prevKvCache.clear();
             w.nextRevision = next;
             if (next > publishedRevision) {
                 unsynced.remove(w);
@@ -745,6 +927,7 @@ public final class WatchableStore implements AutoCloseable {
         int queued = 0;
         lock.lock();
         try {
+            fanOutQueued();
             for (Watcher w : watchers.values()) {
                 if (w.progressNotify && w.synced && !w.cancelled && !w.inFlight && !w.hasPending()
                         && now - w.lastSentNanos >= interval) {

@@ -5,6 +5,8 @@ import io.cohort.mvcc.Event;
 import io.cohort.mvcc.WatchListener;
 import io.cohort.mvcc.WatchRequest;
 import io.cohort.mvcc.WatchResponse;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -13,7 +15,7 @@ import java.util.concurrent.Executor;
  * One watch's state. Every mutable field is guarded by the {@link WatchableStore}'s lock, except that a
  * {@link DeliveryBatch} reads the in-flight message ({@link #inFlightEvents} and {@link #inFlightRevision}, or
  * {@link #inFlightMessage}) while the dispatcher leaves it alone (from the hand-off to the executor until the
- * delivery is reported back).
+ * delivery is reported back through {@link #delivered}).
  */
 final class Watcher {
     /** A buffer that grew past this many entries is dropped once empty, so one burst does not pin memory forever. */
@@ -51,12 +53,27 @@ final class Watcher {
     long inFlightRevision;
     /** The progress mark or cancellation with the executor while {@link #inFlight}, else null. */
     WatchResponse inFlightMessage;
+    /**
+     * Set (release, through {@link #DELIVERED}) by the runner whose listener call for the in-flight message returned;
+     * the dispatcher reads it (acquire) and resets it when it notes the delivery.
+     */
+    boolean delivered;
     /** In the dispatcher's ready queue. */
     boolean queued;
     /** A cancellation is queued: nothing more is buffered. */
     boolean cancelled;
     /** When the last message was handed over, for periodic progress. */
     long lastSentNanos;
+
+    static final VarHandle DELIVERED;
+
+    static {
+        try {
+            DELIVERED = MethodHandles.lookup().findVarHandle(Watcher.class, "delivered", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     Watcher(long id, WatchRequest r, Executor executor, WatchListener listener) {
         this.id = id;

@@ -20,6 +20,8 @@ final class WatcherGroup {
         final ArrayList<Watcher> watchers = new ArrayList<>();
         /** Publication scratch: the batch's events in this range, in order. */
         final ArrayList<Event> matched = new ArrayList<>();
+        /** Watches per filter combination ({@link Watcher#variant}): the event lists a publication builds. */
+        final int[] variantCounts = new int[8];
 
         SameRange(Bytes key, Bytes end) {
             this.key = key;
@@ -50,6 +52,7 @@ final class WatcherGroup {
             }
         }
         g.watchers.add(w);
+        g.variantCounts[w.variant]++;
         size++;
     }
 
@@ -57,14 +60,14 @@ final class WatcherGroup {
         boolean removed;
         if (w.isSingleKey()) {
             SameRange g = byKey.get(w.key);
-            removed = g != null && g.watchers.remove(w);
+            removed = g != null && removeFrom(g, w);
             if (g != null && g.watchers.isEmpty()) {
                 byKey.remove(w.key);
             }
         } else {
             Range r = new Range(w.key, w.rangeEnd);
             SameRange g = byRange.get(r);
-            removed = g != null && g.watchers.remove(w);
+            removed = g != null && removeFrom(g, w);
             if (g != null && g.watchers.isEmpty()) {
                 byRange.remove(r);
                 ranges.remove(g);
@@ -74,6 +77,15 @@ final class WatcherGroup {
             size--;
         }
         return removed;
+    }
+
+    private static boolean removeFrom(SameRange g, Watcher w) {
+        if (!g.watchers.remove(w)) {
+            return false;
+        }
+        g.variantCounts[w.variant]--;
+        assert g.variantCounts[w.variant] >= 0 : "variant counts follow the watches";
+        return true;
     }
 
     int size() {
