@@ -1,7 +1,5 @@
 package io.cohort.raft;
 
-import java.util.zip.CRC32C;
-
 /**
  * Where a follower writes a snapshot's chunks as they arrive from the leader, in order, before installing it
  * ({@link StateMachine#stageSnapshot}). {@link #finish()} checks the size and CRC-32C of everything written and
@@ -59,13 +57,12 @@ public interface SnapshotStaging {
                     throw new SnapshotCorruptedException(meta, "truncated: " + written + " of " + bytes.length
                             + " bytes received");
                 }
-                CRC32C crc = new CRC32C();
-                crc.update(bytes);
-                if ((int) crc.getValue() != checksum) {
-                    throw new SnapshotCorruptedException(meta, "CRC-32C " + Integer.toHexString((int) crc.getValue())
+                SnapshotData data = SnapshotData.ofBytes(bytes); // computes the CRC-32C once
+                if (data.checksum() != checksum) {
+                    throw new SnapshotCorruptedException(meta, "CRC-32C " + Integer.toHexString(data.checksum())
                             + ", expected " + Integer.toHexString(checksum));
                 }
-                return SnapshotData.ofBytes(bytes);
+                return data;
             }
 
             @Override
