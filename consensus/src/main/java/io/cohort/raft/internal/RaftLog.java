@@ -315,7 +315,7 @@ public final class RaftLog {
      * core interprets them at).
      */
     public List<Entry> takeStableCommitted(long maxIndex, long maxBytes) {
-        if (unstableSnapshot != null || committed <= applying) {
+        if (!hasNextCommitted()) {
             return List.of(); // the usual case, decided without asking the storage
         }
         long hi = Math.min(Math.min(committed, persistedLastIndex()), maxIndex);
