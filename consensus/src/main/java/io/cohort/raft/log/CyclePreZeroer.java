@@ -69,7 +69,6 @@ final class CyclePreZeroer {
     private long forces;
     /** Start of the region being zeroed without the lock, or -1. */
     private long claimStart = -1;
-    private long appendsHeldBack;
 
     // Only the zeroing thread.
     private FileChannel channel;
@@ -114,7 +113,6 @@ final class CyclePreZeroer {
         assert Thread.holdsLock(appendLock);
         boolean interrupted = false;
         while (claimStart >= 0 && (newCycle || appendedEnd + maxDocumentBytes + INDEX_SLACK_BYTES > claimStart)) {
-            appendsHeldBack++;
             try {
                 appendLock.wait(IDLE_WAIT_MILLIS);
             } catch (InterruptedException e) {
@@ -187,13 +185,6 @@ final class CyclePreZeroer {
     long appendedEnd() {
         synchronized (appendLock) {
             return appendedEnd;
-        }
-    }
-
-    /** For tests: how many times an append waited for a chunk of zeros. */
-    long appendsHeldBack() {
-        synchronized (appendLock) {
-            return appendsHeldBack;
         }
     }
 
