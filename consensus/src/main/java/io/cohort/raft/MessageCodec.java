@@ -186,9 +186,7 @@ public final class MessageCodec {
         }
 
         int count() {
-            need(4);
-            int n = buf.getInt(pos);
-            pos += 4;
+            int n = i();
             if (n < 0 || n > MAX_ITEMS) {
                 throw new IllegalArgumentException("bad count " + n);
             }
@@ -196,9 +194,7 @@ public final class MessageCodec {
         }
 
         byte[] bytes() {
-            need(4);
-            int n = buf.getInt(pos);
-            pos += 4;
+            int n = i();
             need(n);
             byte[] out = new byte[n];
             buf.getBytes(pos, out);
