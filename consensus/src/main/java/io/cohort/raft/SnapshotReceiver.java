@@ -9,7 +9,10 @@ import java.util.Objects;
  * Single-threaded, like the core.
  */
 public final class SnapshotReceiver {
+    private static final byte[] NO_BYTES = new byte[0];
+
     private final SnapshotStaging.Factory factory;
+    /** The first chunk of the snapshot being staged, its bytes dropped (they are in the staging). */
     private SnapshotChunk staged;
     private SnapshotStaging staging;
 
@@ -28,7 +31,7 @@ public final class SnapshotReceiver {
         if (chunk.offset() == 0) {
             abort();
             staging = factory.stage(chunk.meta(), chunk.snapshotSizeBytes(), chunk.snapshotChecksum());
-            staged = chunk;
+            staged = new SnapshotChunk(chunk.meta(), chunk.snapshotSizeBytes(), chunk.snapshotChecksum(), 0, NO_BYTES);
         } else if (staging == null || !staged.meta().equals(chunk.meta())
                 || staged.snapshotSizeBytes() != chunk.snapshotSizeBytes()
                 || staged.snapshotChecksum() != chunk.snapshotChecksum()) {
