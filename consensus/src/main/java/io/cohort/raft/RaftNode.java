@@ -571,13 +571,18 @@ public final class RaftNode implements AutoCloseable {
                 } else {
                     process((Ready) item);
                 }
-                while (!pipelineOutbox.offer(done)) {
-                    Thread.onSpinWait();
-                }
+                toRaftThread(done);
                 wakeRaft();
             }
         } catch (Throwable t) {
             fail("pipeline thread", t);
+        }
+    }
+
+    /** Hands {@code item} to the raft thread (pipeline thread only); the raft thread drains its outbox every loop. */
+    private void toRaftThread(Object item) {
+        while (!pipelineOutbox.offer(item)) {
+            Thread.onSpinWait();
         }
     }
 
@@ -735,9 +740,7 @@ public final class RaftNode implements AutoCloseable {
             LOG.error("member {} refused a snapshot from the leader: {}", id, e.getMessage());
             verdict = new RefusedSnapshot(chunk.meta());
         }
-        while (!pipelineOutbox.offer(verdict)) {
-            Thread.onSpinWait();
-        }
+        toRaftThread(verdict);
     }
 
     /**
@@ -763,9 +766,7 @@ public final class RaftNode implements AutoCloseable {
         }
         if (capture instanceof WrittenSnapshotCapture written) {
             Snapshot snap = new Snapshot(meta, written.data());
-            while (!pipelineOutbox.offer(snap)) {
-                Thread.onSpinWait();
-            }
+            toRaftThread(snap);
             compactBehind(meta);
             return;
         }
