@@ -38,7 +38,7 @@ final class SnapshotFile {
     }
 
     /**
-     * Writes the state {@code txn} (a read transaction of {@code store}) sees to {@code file} (which must not exist; the
+     * Writes the state {@code txn} (a read transaction of {@code store}) sees to {@code file} (must not exist; the
      * caller checks, since it deletes the file on failure): a fresh LMDB environment with every table copied in key
      * order (MDB_APPEND, so pages are filled and the copy is compact), committed every {@link #COMMIT_EVERY_BYTES}
      * bytes so no write transaction grows without bound, and synced. Runs {@code check} every {@code checkEveryEntries}
