@@ -268,7 +268,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             } finally {
                 pinned.close();
                 if (!published) {
-                    deleteQuietly(tmp);
+                    snapshots.discard(tmp);
                 }
             }
         }
@@ -283,14 +283,6 @@ public final class KeyspaceStateMachine implements StateMachine {
                 }
             }
             pinned.close(); // A write in progress stops at its next check.
-        }
-    }
-
-    private void deleteQuietly(Path file) {
-        try {
-            java.nio.file.Files.deleteIfExists(file);
-        } catch (java.io.IOException e) {
-            LOG.warn("member {}: could not delete {}", memberId, file, e);
         }
     }
 
