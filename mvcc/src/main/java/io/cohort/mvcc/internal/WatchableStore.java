@@ -410,9 +410,9 @@ public final class WatchableStore implements AutoCloseable {
 
     /** The events of {@code events[from, to)} that watches of filter combination {@code variant} take. */
     private List<Event> filtered(int variant, List<Event> events, int from, int to) {
-        boolean addPrevKv = (variant & 4) != 0;
-        boolean noPut = (variant & 2) != 0;
-        boolean noDelete = (variant & 1) != 0;
+        boolean addPrevKv = (variant & Watcher.VARIANT_PREV_KV) != 0;
+        boolean noPut = (variant & Watcher.VARIANT_NO_PUT) != 0;
+        boolean noDelete = (variant & Watcher.VARIANT_NO_DELETE) != 0;
         Event[] out = new Event[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {
