@@ -268,7 +268,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             } finally {
                 pinned.close();
                 if (!published) {
-                    deleteQuietly(tmp);
+                    snapshots.discard(tmp);
                 }
             }
         }
@@ -283,14 +283,6 @@ public final class KeyspaceStateMachine implements StateMachine {
                 }
             }
             pinned.close(); // A write in progress stops at its next check.
-        }
-    }
-
-    private void deleteQuietly(Path file) {
-        try {
-            java.nio.file.Files.deleteIfExists(file);
-        } catch (java.io.IOException e) {
-            LOG.warn("member {}: could not delete {}", memberId, file, e);
         }
     }
 
@@ -347,23 +339,19 @@ public final class KeyspaceStateMachine implements StateMachine {
             LOG.warn("member {}: the keyspace holds index {}, behind the snapshot's {}; restoring the snapshot",
                     memberId, keyspace.appliedIndex(), s.keyspaceIndex());
             Snapshot latest = snapshots.load();
-            FileSnapshotData copy = FileSnapshotData.of(snapshots.dataFile(s));
-            if (copy.sizeBytes() != latest.data().sizeBytes() || copy.checksum() != latest.data().checksum()) {
-                throw new SnapshotCorruptedException(s.meta(), "the file " + copy.path() + " has CRC-32C "
-                        + Integer.toHexString(copy.checksum()) + " but " + Integer.toHexString(latest.data().checksum())
+            FileSnapshotData onDisk = FileSnapshotData.of(snapshots.dataFile(s));
+            if (onDisk.sizeBytes() != latest.data().sizeBytes() || onDisk.checksum() != latest.data().checksum()) {
+                throw new SnapshotCorruptedException(s.meta(), "the file " + onDisk.path() + " has CRC-32C "
+                        + Integer.toHexString(onDisk.checksum()) + " but "
+                        + Integer.toHexString(latest.data().checksum())
                         + " was stored");
             }
-            Path tmp = snapshots.writeTemp(latest.data());
             synchronized (writerLock) {
-                keyspace.restoreSnapshot(tmp);
+                // Restored in place: restoring opens the file read-only, and nothing publishes before Raft starts.
+                keyspace.restoreSnapshot(onDisk.path());
                 keyspace.sync();
                 watchHub.restored();
                 lessor.load(keyspace.leaseInfos());
-            }
-            try {
-                java.nio.file.Files.deleteIfExists(tmp);
-            } catch (java.io.IOException e) {
-                LOG.warn("member {}: could not delete {}", memberId, tmp, e);
             }
         }
     }

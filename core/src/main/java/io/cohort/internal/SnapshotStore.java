@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -48,13 +49,7 @@ public final class SnapshotStore {
         this.metaFile = dir.resolve("snapshot.meta");
         try {
             Files.createDirectories(dir);
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    if (p.getFileName().toString().endsWith(TEMP_SUFFIX)) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
+            deleteFiles(name -> name.endsWith(TEMP_SUFFIX));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -73,15 +68,19 @@ public final class SnapshotStore {
 
     /** Deletes the temporary files made for {@code purpose} (see {@link #tempFile}). */
     public void deleteTempFiles(String purpose) {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(purpose + "-") && name.endsWith(TEMP_SUFFIX)) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        try {
+            deleteFiles(name -> name.startsWith(purpose + "-") && name.endsWith(TEMP_SUFFIX));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean temporary files in " + dir, e);
+        }
+    }
+
+    /** Deletes a temporary file (see {@link #tempFile}) that will not be published; logs if it cannot. */
+    public void discard(Path tempFile) {
+        try {
+            Files.deleteIfExists(tempFile);
+        } catch (IOException e) {
+            LOG.warn("could not delete the unpublished snapshot file {}", tempFile, e);
         }
     }
 
@@ -121,13 +120,9 @@ public final class SnapshotStore {
     }
 
     private void deleteOlderThan(Path latest) {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (!p.equals(latest) && name.startsWith("snapshot") && name.endsWith(".lmdb")) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        String latestName = latest.getFileName().toString();
+        try {
+            deleteFiles(name -> !name.equals(latestName) && name.startsWith("snapshot") && name.endsWith(".lmdb"));
         } catch (IOException e) {
             // The new snapshot is stored; an old file left behind costs disk space only, and goes next time.
             LOG.warn("could not delete snapshots older than {}", latest, e);
@@ -287,6 +282,17 @@ public final class SnapshotStore {
 
     private IllegalStateException corrupt(String why) {
         return new IllegalStateException("the snapshot meta file " + metaFile + " is corrupt: " + why);
+    }
+
+    /** Deletes every file of the store's directory whose name {@code matches}. */
+    private void deleteFiles(Predicate<String> matches) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (matches.test(p.getFileName().toString())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     private static void force(Path file) throws IOException {

@@ -62,8 +62,7 @@ public final class LoadGenerator {
         Recorder recorder = new Recorder(3);
         Recorder progress = new Recorder(3);
         Semaphore window = new Semaphore(inFlight);
-        AtomicLong errors = new AtomicLong();
-        List<Throwable> errorSample = new ArrayList<>(1);
+        Errors errors = new Errors();
         long start = System.nanoTime();
         long warmupEnd = start + (long) (warmupSeconds * 1e9);
         long end = warmupEnd + (long) (seconds * 1e9);
@@ -86,11 +85,7 @@ public final class LoadGenerator {
                         f.whenComplete((r, e) -> {
                             long now = System.nanoTime();
                             if (e != null || Boolean.FALSE.equals(r)) {
-                                if (errors.getAndIncrement() == 0) {
-                                    synchronized (errorSample) {
-                                        errorSample.add(e != null ? e : new IllegalStateException("CAS compare failed"));
-                                    }
-                                }
+                                errors.add(e); // null: a CAS whose compare failed
                             } else {
                                 progress.recordValue(now - sent);
                                 if (sent >= warmupEnd && now <= end) {
@@ -109,7 +104,7 @@ public final class LoadGenerator {
         }
         recorder.reset();
         issuers.forEach(Thread::start);
-        printProgress(target.name(), workload.shortName(), inFlight, start, warmupEnd, end, progress, errors);
+        printProgress(target.name(), workload.shortName(), inFlight, start, warmupEnd, end, progress, errors.count);
         for (Thread t : issuers) {
             t.join();
         }
@@ -119,12 +114,8 @@ public final class LoadGenerator {
                     + (inFlight - window.availablePermits()) + " requests still in flight 60 s after the end");
         }
         Histogram h = recorder.getIntervalHistogram();
-        if (errors.get() > 0) {
-            synchronized (errorSample) {
-                System.out.println("  errors: " + errors.get() + ", first: " + errorSample.get(0));
-            }
-        }
-        return result(target.name(), workload.shortName(), inFlight, h, errors.get());
+        errors.printIfAny();
+        return result(target.name(), workload.shortName(), inFlight, h, errors.count.get());
     }
 
     private CompletableFuture<?> issue(Target target, Workload workload, int key) {
@@ -140,12 +131,11 @@ public final class LoadGenerator {
     private PointResult runWatch(Target target, int inFlight) throws Exception {
         Recorder recorder = new Recorder(3);
         Recorder progress = new Recorder(3);
-        AtomicLong errors = new AtomicLong();
+        Errors errors = new Errors();
         long start = System.nanoTime();
         long warmupEnd = start + (long) (warmupSeconds * 1e9);
         long end = warmupEnd + (long) (seconds * 1e9);
         LongAdder measuredEvents = new LongAdder();
-        List<Throwable> errorSample = new ArrayList<>(1);
         List<AutoCloseable> watches = new ArrayList<>();
         Target.EventSink sink = sentNanos -> {
             long now = System.nanoTime();
@@ -171,10 +161,8 @@ public final class LoadGenerator {
                             stamped[b] = (byte) (sent >>> (56 - 8 * b));
                         }
                         target.putWatchedAsync(random.nextInt(keyCount), stamped).whenComplete((r, e) -> {
-                            if (e != null && errors.getAndIncrement() == 0) {
-                                synchronized (errorSample) {
-                                    errorSample.add(e);
-                                }
+                            if (e != null) {
+                                errors.add(e);
                             }
                             window.release();
                         });
@@ -185,7 +173,7 @@ public final class LoadGenerator {
             }, "load-watch-writer");
             writer.setDaemon(true);
             writer.start();
-            printProgress(target.name(), "watch", inFlight, start, warmupEnd, end, progress, errors);
+            printProgress(target.name(), "watch", inFlight, start, warmupEnd, end, progress, errors.count);
             writer.join();
             if (!window.tryAcquire(inFlight, 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(target.name() + " watch: puts still in flight 60 s after the end");
@@ -202,12 +190,27 @@ public final class LoadGenerator {
                 w.close();
             }
         }
-        if (errors.get() > 0) {
-            synchronized (errorSample) {
-                System.out.println("  errors: " + errors.get() + ", first: " + errorSample.get(0));
+        errors.printIfAny();
+        return result(target.name(), "watch", inFlight, recorder.getIntervalHistogram(), errors.count.get());
+    }
+
+    /** Failed requests of one point: how many, and the first one's cause for the report. */
+    private static final class Errors {
+        final AtomicLong count = new AtomicLong();
+        private volatile Throwable first;
+
+        /** Counts one failure; {@code cause} null means a CAS whose compare failed. */
+        void add(Throwable cause) {
+            if (count.getAndIncrement() == 0) {
+                first = cause != null ? cause : new IllegalStateException("CAS compare failed");
             }
         }
-        return result(target.name(), "watch", inFlight, recorder.getIntervalHistogram(), errors.get());
+
+        void printIfAny() {
+            if (count.get() > 0) {
+                System.out.println("  errors: " + count.get() + ", first: " + first);
+            }
+        }
     }
 
     private PointResult result(String system, String workload, int inFlight, Histogram h, long errors) {

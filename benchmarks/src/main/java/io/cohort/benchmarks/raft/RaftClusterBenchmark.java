@@ -33,8 +33,11 @@ public final class RaftClusterBenchmark {
      * load stalls a replica long enough for spurious elections, and the proposals lost in them fail.
      */
     private static final long TICK_MS = Long.getLong("bench.tickMs", 100);
-    /** Zeros kept written ahead of each log's appender ({@link ChronicleLogStorage#DEFAULT_PRE_ZERO_AHEAD_BYTES}; 0 = off). */
-    private static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
+    /**
+     * Zeros kept written ahead of each log's appender ({@link ChronicleLogStorage#DEFAULT_PRE_ZERO_AHEAD_BYTES}; 0 = off);
+     * {@code -Dbench.preZeroAheadBytes}, read here for {@link RaftLogConcurrentFloor} too.
+     */
+    static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
     private static final int[] IN_FLIGHT = java.util.Arrays.stream(System.getProperty("bench.inFlight", "1,64,1024")
             .split(",")).mapToInt(Integer::parseInt).toArray();
 

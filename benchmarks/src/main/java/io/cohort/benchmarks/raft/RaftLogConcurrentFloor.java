@@ -22,8 +22,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RaftLogConcurrentFloor {
     private static final int BATCH = 1024;
     private static final int ENTRY_BYTES = 144;
-    /** Zeros kept written ahead of each log's appender (0 = off), as in {@link RaftClusterBenchmark}. */
-    private static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
 
     private RaftLogConcurrentFloor() {
     }
@@ -38,7 +36,8 @@ public final class RaftLogConcurrentFloor {
         for (int w = 0; w < writers; w++) {
             Path logDir = dir.resolve("writer-" + w);
             threads.add(new Thread(() -> {
-                try (ChronicleLogStorage log = ChronicleLogStorage.open(logDir, ChronicleLogStorage.DEFAULT_MAX_CYCLE_BYTES, PRE_ZERO_AHEAD_BYTES)) {
+                try (ChronicleLogStorage log = ChronicleLogStorage.open(logDir, ChronicleLogStorage.DEFAULT_MAX_CYCLE_BYTES,
+                        RaftClusterBenchmark.PRE_ZERO_AHEAD_BYTES)) {
                     byte[] command = new byte[ENTRY_BYTES];
                     long index = 1;
                     while (System.nanoTime() < endNs) {

@@ -178,9 +178,7 @@ public final class Engine implements AutoCloseable {
             txn.close();
             throw e;
         }
-        PinnedView[] self = new PinnedView[1];
-        PinnedView view = new PinnedView(store, txn, pinnedState, () -> pinned.remove(self[0]));
-        self[0] = view;
+        PinnedView view = new PinnedView(store, txn, pinnedState, pinned::remove);
         pinned.add(view);
         return view;
     }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.agrona.DirectBuffer;
 import org.lmdbjava.Txn;
 import org.slf4j.Logger;
@@ -27,12 +28,12 @@ public final class PinnedView implements AutoCloseable {
     private final Store store;
     private final Txn<DirectBuffer> txn;
     private final State state;
-    private final Runnable onRelease;
+    private final Consumer<PinnedView> onRelease;
     private int phase = OPEN; // guarded by this
     private volatile boolean cancelled;
     private volatile String cancelReason;
 
-    PinnedView(Store store, Txn<DirectBuffer> txn, State state, Runnable onRelease) {
+    PinnedView(Store store, Txn<DirectBuffer> txn, State state, Consumer<PinnedView> onRelease) {
         this.store = store;
         this.txn = txn;
         this.state = state;
@@ -140,7 +141,7 @@ public final class PinnedView implements AutoCloseable {
             txn.close(); // A read txn: aborted, its reader slot freed (from any thread under MDB_NOTLS).
             notifyAll();
         }
-        onRelease.run();
+        onRelease.accept(this);
     }
 
     private static void deleteQuietly(Path file) {

@@ -335,11 +335,15 @@ public final class WatchableStore implements AutoCloseable {
             if (first.byVariant[v] == null) {
                 continue; // Null in every part (joinable): no watch of this combination was in the group.
             }
-            ArrayList<Event> all = new ArrayList<>(events);
+            Event[] all = new Event[events];
+            int n = 0;
             for (int i = 0; i < parts.size(); i++) {
-                all.addAll(parts.get(i).byVariant[v]);
+                List<Event> part = parts.get(i).byVariant[v];
+                for (int k = 0, m = part.size(); k < m; k++) {
+                    all[n++] = part.get(k);
+                }
             }
-            byVariant[v] = List.copyOf(all);
+            byVariant[v] = readOnly(all, n);
         }
         return new Publication(first.group, byVariant, first.firstRevision,
                 parts.get(parts.size() - 1).lastRevision, events, first.publishedBefore);
@@ -410,9 +414,9 @@ public final class WatchableStore implements AutoCloseable {
 
     /** The events of {@code events[from, to)} that watches of filter combination {@code variant} take. */
     private List<Event> filtered(int variant, List<Event> events, int from, int to) {
-        boolean addPrevKv = (variant & 4) != 0;
-        boolean noPut = (variant & 2) != 0;
-        boolean noDelete = (variant & 1) != 0;
+        boolean addPrevKv = (variant & Watcher.VARIANT_PREV_KV) != 0;
+        boolean noPut = (variant & Watcher.VARIANT_NO_PUT) != 0;
+        boolean noDelete = (variant & Watcher.VARIANT_NO_DELETE) != 0;
         Event[] out = new Event[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {
@@ -430,7 +434,7 @@ public final class WatchableStore implements AutoCloseable {
             }
             out[n++] = e;
         }
-        return n == out.length ? List.of(out) : List.of(java.util.Arrays.copyOf(out, n));
+        return readOnly(out, n);
     }
 
     /** The events of {@code events[from, to)} that {@code w} takes (a history read: prev kv is in place already). */
@@ -443,7 +447,16 @@ public final class WatchableStore implements AutoCloseable {
                 out[n++] = e;
             }
         }
-        return n == out.length ? List.of(out) : List.of(java.util.Arrays.copyOf(out, n));
+        return readOnly(out, n);
+    }
+
+    /**
+     * The first {@code n} events of {@code events} as a read-only list over that array (copied only if {@code n} is
+     * short of it): the caller hands the array over, so an event list costs one array, not a second copy.
+     */
+    private static List<Event> readOnly(Event[] events, int n) {
+        return java.util.Collections.unmodifiableList(
+                java.util.Arrays.asList(n == events.length ? events : java.util.Arrays.copyOf(events, n)));
     }
 
     /**
@@ -811,7 +824,7 @@ public final class WatchableStore implements AutoCloseable {
                     }
                 }
                 Object first = events;
-                events = java.util.Collections.unmodifiableList(java.util.Arrays.asList(joined));
+                events = readOnly(joined, n);
                 joins.put(first, new Join(chunks.toArray(), events));
             }
         }

@@ -30,6 +30,12 @@ final class Watcher {
     final boolean progressNotify;
     /** Index of this watch's filter combination: watches of one range with one variant get the same event lists. */
     final int variant;
+    /** {@link #variant} bits: the watch takes prev kv, drops puts, drops deletes. */
+    static final int VARIANT_PREV_KV = 4;
+    static final int VARIANT_NO_PUT = 2;
+    static final int VARIANT_NO_DELETE = 1;
+    /** How many variants there are (every combination of the bits). */
+    static final int VARIANTS = 8;
     final Executor executor;
     final WatchListener listener;
 
@@ -83,7 +89,8 @@ final class Watcher {
         this.noPut = r.noPut();
         this.noDelete = r.noDelete();
         this.progressNotify = r.progressNotify();
-        this.variant = (prevKv ? 4 : 0) | (noPut ? 2 : 0) | (noDelete ? 1 : 0);
+        this.variant = (prevKv ? VARIANT_PREV_KV : 0) | (noPut ? VARIANT_NO_PUT : 0)
+                | (noDelete ? VARIANT_NO_DELETE : 0);
         this.executor = executor;
         this.listener = listener;
     }

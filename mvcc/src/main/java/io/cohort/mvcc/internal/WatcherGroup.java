@@ -21,7 +21,7 @@ final class WatcherGroup {
         /** Publication scratch: the batch's events in this range, in order. */
         final ArrayList<Event> matched = new ArrayList<>();
         /** Watches per filter combination ({@link Watcher#variant}): the event lists a publication builds. */
-        final int[] variantCounts = new int[8];
+        final int[] variantCounts = new int[Watcher.VARIANTS];
 
         SameRange(Bytes key, Bytes end) {
             this.key = key;

@@ -3,11 +3,17 @@ package io.cohort.transport.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.raft.Transport;
+import io.cohort.transport.tcp.internal.Handshake;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -26,6 +32,48 @@ final class Loopback {
     static TcpTransport.Builder member(long id) {
         return TcpTransport.builder().clusterId(CLUSTER).memberId(id).listen(anyPort())
             .reconnectBackoffMs(10, 200).connectTimeoutMs(1_000).handshakeTimeoutMs(2_000);
+    }
+
+    /**
+     * Builders of members 1 and 2 on free loopback ports with the default settings, with mutual TLS if {@code tls}:
+     * the two ends of the rough measurements ({@link TcpThroughput}, {@link TcpPingPong}).
+     */
+    static TcpTransport.Builder[] measurementPair(boolean tls) throws Exception {
+        TcpTransport.Builder a = TcpTransport.builder().clusterId("bench").memberId(1).listen(anyPort());
+        TcpTransport.Builder b = TcpTransport.builder().clusterId("bench").memberId(2).listen(anyPort());
+        if (tls) {
+            TestPki pki = TestPki.create(Files.createTempDirectory("tcp-bench-pki"), "ca", List.of("1", "2"), "other", "rogue");
+            a.tls(pki.pem("1", "ca"));
+            b.tls(pki.pem("2", "ca"));
+        }
+        return new TcpTransport.Builder[] {a, b};
+    }
+
+    /**
+     * A peer at the returned socket that accepts one connection, answers its hello, then never reads again. The
+     * server and the accepted socket go to {@code track} (to be closed); {@code receiveBufferBytes} 0 keeps the default.
+     */
+    static ServerSocket neverReadingPeer(Consumer<AutoCloseable> track, int receiveBufferBytes) throws IOException {
+        ServerSocket server = new ServerSocket();
+        track.accept(server);
+        if (receiveBufferBytes > 0) {
+            server.setReceiveBufferSize(receiveBufferBytes);
+        }
+        server.bind(anyPort());
+        Thread acceptor = new Thread(() -> {
+            try {
+                Socket s = server.accept();
+                track.accept(s);
+                Handshake.readHello(s.getInputStream());
+                Handshake.writeReply(s.getOutputStream(), Handshake.ACCEPTED, "");
+                // ...and never read again.
+            } catch (IOException e) {
+                // the test fails on its own assertions
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return server;
     }
 
     /** One received message. */

@@ -9,13 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cohort.transport.tcp.Loopback.Received;
 import io.cohort.transport.tcp.Loopback.Recorder;
 import io.cohort.transport.tcp.internal.Frames;
-import io.cohort.transport.tcp.internal.Handshake;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,27 +187,9 @@ class SenderThreadWriteTest {
         assertThat(t[0].metrics().framesSentBySender()).isZero();
     }
 
-    /** A peer that accepts the hello and then never reads again. */
-    private ServerSocket neverReadingPeer() throws IOException {
-        ServerSocket server = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-        Thread acceptor = new Thread(() -> {
-            try {
-                Socket s = track(server.accept());
-                InputStream in = s.getInputStream();
-                Handshake.readHello(in);
-                Handshake.writeReply(s.getOutputStream(), Handshake.ACCEPTED, "");
-            } catch (IOException e) {
-                // the test fails on its own assertions
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-        return server;
-    }
-
     @Test
     void aPeerThatStopsReadingNeverBlocksTheSender() throws Exception {
-        ServerSocket server = neverReadingPeer();
+        ServerSocket server = Loopback.neverReadingPeer(this::track, 0);
         int bound = 1 << 20;
         // A write timeout far above the bound checked below: a sender stuck in a write would show.
         TcpTransport a = track(member(1).maxFrameBytes(16 * 1024).maxSendQueueBytes(bound).writeTimeoutMs(60_000)

@@ -1,6 +1,5 @@
 package io.cohort.transport.tcp;
 
-import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,17 +45,10 @@ public final class TcpPingPong {
         int roundTrips = Integer.parseInt(args[0]);
         int sizeBytes = Integer.parseInt(args[1]);
         boolean tls = args.length > 2 && args[2].equals("tls");
-        TcpTransport.Builder a = TcpTransport.builder().clusterId("bench").memberId(1).listen(new InetSocketAddress("127.0.0.1", 0));
-        TcpTransport.Builder b = TcpTransport.builder().clusterId("bench").memberId(2).listen(new InetSocketAddress("127.0.0.1", 0));
-        if (tls) {
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("tcp-bench-pki");
-            TestPki pki = TestPki.create(dir, "ca", java.util.List.of("1", "2"), "other", "rogue");
-            a.tls(pki.pem("1", "ca"));
-            b.tls(pki.pem("2", "ca"));
-        }
+        TcpTransport.Builder[] pair = Loopback.measurementPair(tls);
         Mailbox atA = new Mailbox();
         Mailbox atB = new Mailbox();
-        try (TcpTransport ta = a.build(); TcpTransport tb = b.build()) {
+        try (TcpTransport ta = pair[0].build(); TcpTransport tb = pair[1].build()) {
             ta.addPeer(2, tb.localAddress());
             tb.addPeer(1, ta.localAddress());
             ta.start(1, (from, buffer, offset, length) -> {

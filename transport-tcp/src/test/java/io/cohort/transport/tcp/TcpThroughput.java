@@ -1,9 +1,5 @@
 package io.cohort.transport.tcp;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -21,16 +17,9 @@ public final class TcpThroughput {
         int sizeBytes = Integer.parseInt(args[0]);
         int count = Integer.parseInt(args[1]);
         boolean tls = args.length > 2 && args[2].equals("tls");
-        TcpTransport.Builder a = TcpTransport.builder().clusterId("bench").memberId(1).listen(new InetSocketAddress("127.0.0.1", 0));
-        TcpTransport.Builder b = TcpTransport.builder().clusterId("bench").memberId(2).listen(new InetSocketAddress("127.0.0.1", 0));
-        if (tls) {
-            Path dir = Files.createTempDirectory("tcp-bench-pki");
-            TestPki pki = TestPki.create(dir, "ca", List.of("1", "2"), "other", "rogue");
-            a.tls(pki.pem("1", "ca"));
-            b.tls(pki.pem("2", "ca"));
-        }
+        TcpTransport.Builder[] pair = Loopback.measurementPair(tls);
         AtomicLong received = new AtomicLong();
-        try (TcpTransport sender = a.build(); TcpTransport receiver = b.build()) {
+        try (TcpTransport sender = pair[0].build(); TcpTransport receiver = pair[1].build()) {
             sender.addPeer(2, receiver.localAddress());
             receiver.addPeer(1, sender.localAddress());
             receiver.start(2, (from, buffer, offset, length) -> received.incrementAndGet());

@@ -9,7 +9,6 @@ import io.cohort.transport.tcp.Loopback.Recorder;
 import io.cohort.transport.tcp.internal.Frames;
 import io.cohort.transport.tcp.internal.Handshake;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -162,31 +161,9 @@ class WireProtocolTest {
         assertThat(a.metrics().framesSent()).isZero();
     }
 
-    /** A peer at the returned socket that accepts one connection, answers its hello, then never reads. */
-    private ServerSocket neverReadingPeer() throws IOException {
-        ServerSocket server = track(new ServerSocket());
-        server.setReceiveBufferSize(4096);
-        server.bind(new InetSocketAddress("127.0.0.1", 0));
-        Thread acceptor = new Thread(() -> {
-            try {
-                Socket s = server.accept();
-                track(s);
-                InputStream in = s.getInputStream();
-                Handshake.readHello(in);
-                Handshake.writeReply(s.getOutputStream(), Handshake.ACCEPTED, "");
-                // ...and never read again.
-            } catch (IOException e) {
-                // the test fails on its own assertions
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-        return server;
-    }
-
     @Test
     void aWriteStalledPastTheWriteTimeoutClosesTheConnectionAndFreesTheQueue() throws Exception {
-        ServerSocket server = neverReadingPeer();
+        ServerSocket server = Loopback.neverReadingPeer(this::track, 4096);
         int bound = 256 * 1024;
         TcpTransport t = track(member(1).maxFrameBytes(16 * 1024).maxSendQueueBytes(bound).writeTimeoutMs(300)
             .handshakeTimeoutMs(300).peer(2, (InetSocketAddress) server.getLocalSocketAddress()).build());
@@ -206,7 +183,7 @@ class WireProtocolTest {
 
     @Test
     void aPeerThatNeverReadsMakesSendReturnFalseWithinTheBound() throws Exception {
-        ServerSocket server = neverReadingPeer();
+        ServerSocket server = Loopback.neverReadingPeer(this::track, 4096);
         int bound = 256 * 1024;
         TcpTransport t = track(member(1).maxFrameBytes(16 * 1024).maxSendQueueBytes(bound).peer(2, (InetSocketAddress) server.getLocalSocketAddress()).build());
         t.start(1, new Recorder());

@@ -133,21 +133,18 @@ public final class PeerLink {
             return true; // a run is part-written: the writer thread finishes it
         }
         try {
-            if (!ring.poll(batch, settings.maxBatchBytes()) || batch.frames() == 0) {
+            if (!pollRun()) {
                 return false;
             }
-            viewRun();
             ch.write(runViews);
-            if (runViews[0].hasRemaining() || runViews[1].hasRemaining()) {
+            if (runLeft()) {
                 return true; // the send buffer is full: the writer finishes this run
             }
             counters.framesSentBySender.addAndGet(batch.frames());
             runWritten();
             return ring.queuedFrames() > 0;
         } catch (IOException e) {
-            if (!closed) {
-                LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
-            }
+            logLost(e);
             dropRun();
             closeQuietly(ch); // the writer sees the closed channel and redials
             return true;
@@ -400,9 +397,7 @@ public final class PeerLink {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_WAIT_MS));
             }
         } catch (IOException e) {
-            if (!closed) {
-                LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
-            }
+            logLost(e);
         } finally {
             writeStartedNanos = 0;
             writeLock.lock();
@@ -424,17 +419,14 @@ public final class PeerLink {
     private void writeAllQueued(SocketChannel ch) throws IOException {
         assert writeLock.isHeldByCurrentThread();
         while (!closed) {
-            if (batch.frames() == 0) {
-                if (!ring.poll(batch, settings.maxBatchBytes()) || batch.frames() == 0) {
-                    return;
-                }
-                viewRun();
+            if (batch.frames() == 0 && !pollRun()) {
+                return;
             }
             ch.write(runViews);
-            if (runViews[0].hasRemaining() || runViews[1].hasRemaining()) {
+            if (runLeft()) {
                 writeStartedNanos = Math.max(1, System.nanoTime());
                 ch.configureBlocking(true);
-                while (runViews[0].hasRemaining() || runViews[1].hasRemaining()) {
+                while (runLeft()) {
                     ch.write(runViews);
                 }
                 ch.configureBlocking(false);
@@ -442,6 +434,23 @@ public final class PeerLink {
             }
             runWritten();
         }
+    }
+
+    /**
+     * Takes the run of whole frames at the head of the ring into {@link #batch} and points {@link #runViews}
+     * at it; false if there is none (or the ring is closed). The last run must have been released.
+     */
+    private boolean pollRun() {
+        if (!ring.poll(batch, settings.maxBatchBytes()) || batch.frames() == 0) {
+            return false;
+        }
+        viewRun();
+        return true;
+    }
+
+    /** True while part of the run in {@link #runViews} is still to be written. */
+    private boolean runLeft() {
+        return runViews[0].hasRemaining() || runViews[1].hasRemaining();
     }
 
     /** Points {@link #runViews} at {@link #batch}'s run. */
@@ -467,6 +476,13 @@ public final class PeerLink {
         if (batch.frames() > 0) {
             counters.framesDropped.addAndGet(batch.frames());
             ring.release(batch);
+        }
+    }
+
+    /** Logs a lost connection, unless the link is being closed (then the loss is ours). */
+    private void logLost(IOException e) {
+        if (!closed) {
+            LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
         }
     }
 
@@ -497,18 +513,12 @@ public final class PeerLink {
                 }
                 out.flush();
                 writeStartedNanos = 0;
-                counters.framesSent.addAndGet(batch.frames());
-                ring.release(batch);
+                runWritten();
             }
         } catch (IOException e) {
             writeStartedNanos = 0;
-            if (!closed) {
-                LOG.info("member {}: connection to member {} at {} lost: {}", settings.memberId(), peerId, address, e.toString());
-            }
-            if (batch.frames() > 0) {
-                counters.framesDropped.addAndGet(batch.frames());
-                ring.release(batch);
-            }
+            logLost(e);
+            dropRun();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closed = true;

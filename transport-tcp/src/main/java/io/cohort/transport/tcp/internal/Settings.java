@@ -41,7 +41,6 @@ public record Settings(
         return writeOnSenderThread && sslContext == null;
     }
 
-
     /** True if connections use mutual TLS. */
     public boolean tls() {
         return sslContext != null;
