@@ -602,17 +602,29 @@ public final class RaftNode implements AutoCloseable {
         // A leader sends before its own fsync when the term and vote are unchanged (see
         // Ready.messagesMayPrecedeSync); everyone else persists first. Committed entries already stable
         // here are applied first (reads served, snapshot taken), which frees the state machine for the
-        // raft thread to apply what commits during the sync.
+        // raft thread to apply what commits during the sync; but a small batch on the raft thread that
+        // holds entries a leader waits for is persisted and acknowledged first. With nothing to
+        // persist, applying (and completing proposals) comes before sending the commit index.
         HardState hs = rd.hardState();
+        boolean inline = Thread.currentThread() != pipelineThread;
         boolean sendFirst = rd.messagesMayPrecedeSync(persistedHardState);
         boolean applyFirst = rd.snapshot() == null
-                && (rd.committedEntries().isEmpty() || rd.committedEntriesMayPrecedeSync());
+                && (rd.committedEntries().isEmpty() || rd.committedEntriesMayPrecedeSync())
+                && !(inline && !sendFirst && !rd.entries().isEmpty()); // the leader waits for this ack
+        // Nothing to persist: the messages only carry the commit index (or answer reads).
+        boolean applyBeforeSend = applyFirst && rd.entries().isEmpty();
+        if (applyBeforeSend) {
+            applyAndServe(rd);
+            if (!inline) {
+                stateMachineReleased = true;
+            }
+        }
         if (sendFirst) {
             send(rd.messages(), sendBuffer);
         }
-        if (applyFirst) {
+        if (applyFirst && !applyBeforeSend) {
             applyAndServe(rd);
-            if (Thread.currentThread() == pipelineThread) {
+            if (!inline) {
                 stateMachineReleased = true;
             }
         }
