@@ -208,6 +208,7 @@ public final class WatchableStore implements AutoCloseable {
      */
     public void publish(List<ApplyResult> results) {
         long revision = keyspace.currentRevision();
+        boolean dispatcherHasWork;
         lock.lock();
         try {
             assert revision >= publishedRevision : "revisions never go back: " + revision + " < " + publishedRevision;
@@ -235,10 +236,15 @@ public final class WatchableStore implements AutoCloseable {
             if (toFanOut.size() > MAX_QUEUED_PUBLICATIONS) {
                 fanOutQueued(); // The dispatcher is behind: the queue stays bounded, the apply thread pays.
             }
+            // Only a fan-out or a catch-up (which reads up to the new revision) is new work; a wake-up for nothing
+            // costs the apply thread a futex call and a context switch on every batch.
+            dispatcherHasWork = !toFanOut.isEmpty() || unsynced.size() > 0;
         } finally {
             lock.unlock();
         }
-        wakeDispatcher();
+        if (dispatcherHasWork) {
+            wakeDispatcher();
+        }
     }
 
     /**
