@@ -24,7 +24,7 @@ import org.HdrHistogram.Recorder;
  * commands. Beside it, in the same run, the raw floor: {@link RaftLogFloor}.
  *
  * <p>Run: {@code java @<flags> -cp benchmarks/target/benchmarks.jar io.cohort.benchmarks.raft.RaftClusterBenchmark [seconds]};
- * {@code -Dbench.inFlight=1,64,1024} picks the points.
+ * {@code -Dbench.inFlight=1,64,1024} picks the points, {@code -Dbench.warmupSeconds} the warm-up before each.
  */
 public final class RaftClusterBenchmark {
     private static final int COMMAND_BYTES = 128;
@@ -38,6 +38,12 @@ public final class RaftClusterBenchmark {
      * {@code -Dbench.preZeroAheadBytes}, read here for {@link RaftLogConcurrentFloor} too.
      */
     static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
+    /**
+     * Seconds proposed (and not measured) before each point; {@code -Dbench.warmupSeconds}, default a quarter of the
+     * measured seconds (at least 1). With the default 1-2 s the JIT still compiles during the measurement (C2 took
+     * ~30% of the 2 cores in the first measured seconds of a 6 s run): a longer warm-up measures the steady state.
+     */
+    private static final long WARMUP_SECONDS = Long.getLong("bench.warmupSeconds", -1);
     private static final int[] IN_FLIGHT = java.util.Arrays.stream(System.getProperty("bench.inFlight", "1,64,1024")
             .split(",")).mapToInt(Integer::parseInt).toArray();
 
@@ -116,7 +122,7 @@ public final class RaftClusterBenchmark {
             Semaphore window = new Semaphore(inFlight);
             AtomicLong failures = new AtomicLong();
             java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
-            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 4));
+            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS >= 0 ? WARMUP_SECONDS : Math.max(1, seconds / 4));
             long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
             long committed = 0;
             long cpuStartNs = 0;

@@ -82,7 +82,9 @@ import org.slf4j.LoggerFactory;
  * between the logs of all nodes on the disk: their syncs contend). A {@link CyclePreZeroer} thread keeps
  * real zeros written and synced up to {@code preZeroAheadBytes} ahead of the last record (after a 1 MiB
  * margin, within the length Chronicle gave the file, only in the active cycle, under this object's
- * monitor), so the batch's fdatasync finds the blocks allocated and only writes data. Readers see the
+ * monitor), so the batch's fdatasync finds the blocks allocated and only writes data. Where the file system
+ * allows it the zeros are written with {@code O_DIRECT | O_DSYNC} (so the batch's fdatasync never waits
+ * for their writeback) and read back into the page cache. Readers see the
  * same bytes as before (a hole reads as zeros); recovery, the torn-tail cut and corruption checks are
  * unchanged. Costs one extra write of every log byte in the background. 0 turns it off.
  *
@@ -184,7 +186,7 @@ public final class ChronicleLogStorage implements LogStorage {
     private int scannedLastCycle = Integer.MIN_VALUE;
     private long scannedLastCycleBytes;
 
-    private ChronicleLogStorage(Path dir, long maxCycleBytes, long preZeroAheadBytes) {
+    private ChronicleLogStorage(Path dir, long maxCycleBytes, long preZeroAheadBytes, boolean directZeros) {
         this.dir = dir;
         this.maxCycleBytes = maxCycleBytes;
         boolean ok = false;
@@ -230,7 +232,7 @@ public final class ChronicleLogStorage implements LogStorage {
             this.appender.singleThreadedCheckDisabled(true);
             this.tailer.singleThreadedCheckDisabled(true);
             this.preZeroer = preZeroAheadBytes == 0 ? null
-                : new CyclePreZeroer(this, preZeroAheadBytes, "cohort-log-zeros-" + dir.getFileName(), e -> failure = e);
+                : new CyclePreZeroer(this, preZeroAheadBytes, "cohort-log-zeros-" + dir.getFileName(), e -> failure = e, directZeros);
             fsyncDirectory();
             ok = true;
         } catch (IOException e) {
@@ -261,6 +263,11 @@ public final class ChronicleLogStorage implements LogStorage {
      * file system where writing blocks in advance gains nothing).
      */
     public static ChronicleLogStorage open(Path dir, long maxCycleBytes, long preZeroAheadBytes) {
+        return open(dir, maxCycleBytes, preZeroAheadBytes, true);
+    }
+
+    /** As above; {@code directZeros} false writes the zeros buffered and fdatasyncs them even where direct writes work (tests). */
+    static ChronicleLogStorage open(Path dir, long maxCycleBytes, long preZeroAheadBytes, boolean directZeros) {
         Objects.requireNonNull(dir, "dir");
         if (maxCycleBytes < 4096) {
             throw new IllegalArgumentException("maxCycleBytes must be >= 4096, was " + maxCycleBytes);
@@ -269,7 +276,7 @@ public final class ChronicleLogStorage implements LogStorage {
             throw new IllegalArgumentException("preZeroAheadBytes must be in [0, " + MAX_PRE_ZERO_AHEAD_BYTES
                 + "], was " + preZeroAheadBytes);
         }
-        ChronicleLogStorage log = new ChronicleLogStorage(dir, maxCycleBytes, preZeroAheadBytes);
+        ChronicleLogStorage log = new ChronicleLogStorage(dir, maxCycleBytes, preZeroAheadBytes, directZeros);
         try {
             synchronized (log) { // as every later write: the zeroing thread relies on it
                 log.recover();

@@ -94,6 +94,13 @@ class CyclePreZeroerTest {
             long end = zeroer.appendedEnd();
             await("zeros up to the target", () -> zeroer.zeroedUpTo() > end + CyclePreZeroer.MARGIN_BYTES + AHEAD_BYTES - CyclePreZeroer.CHUNK_BYTES);
             await("the zeros synced", () -> zeroer.forces() > 0);
+            // direct writes wherever the file system takes them, else the buffered fallback
+            if (directWritesWork(dir)) {
+                assertThat(zeroer.directChunks()).isGreaterThan(0);
+                assertThat(zeroer.bufferedChunks()).isZero();
+            } else {
+                assertThat(zeroer.directChunks()).isZero();
+            }
             File file = log.cycleFilesForTest().values().iterator().next();
             // the end reported is a position in the file, past the 3 MB written, and the zeros stay inside the file
             assertThat(end).isGreaterThan(3000L * 1000).isLessThan(file.length());
@@ -136,17 +143,41 @@ class CyclePreZeroerTest {
         race(true, true, 7);
     }
 
+    @Test
+    void bufferedZerosRacingAppendsSupersessionsRollsAndCompactionsNeverLoseOrDamageARecord() throws Exception {
+        race(true, true, 13, false); // the fallback where direct writes are not allowed: buffered + fdatasync
+    }
+
+    /** True if {@code dir}'s file system takes an {@code O_DIRECT} write of one page (ext4, xfs; not tmpfs). */
+    private static boolean directWritesWork(Path dir) throws IOException {
+        Path probe = dir.resolve("direct-probe");
+        try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+            ByteBuffer page = ByteBuffer.allocateDirect(8192).alignedSlice(4096);
+            page.limit(4096);
+            return java.nio.file.Files.getFileStore(probe).getBlockSize() <= 4096 && ch.write(page, 0) == 4096;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } finally {
+            java.nio.file.Files.deleteIfExists(probe);
+        }
+    }
+
     /**
      * Random batches (some entries larger than the margin) with syncs, rolls, and either supersessions
      * or compactions (which delete the cycles the zeros went into), then every record read back.
      */
     private void race(boolean supersede, boolean compact, long seed) throws Exception {
+        race(supersede, compact, seed, true);
+    }
+
+    private void race(boolean supersede, boolean compact, long seed, boolean directZeros) throws Exception {
         Random random = new Random(seed);
         List<Entry> written = new ArrayList<>();
         long next = 1;
         long term = 1;
         int compactions = 0;
-        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir, 24L << 20, 1L << 20)) {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir, 24L << 20, 1L << 20, directZeros)) {
             CyclePreZeroer zeroer = log.preZeroerForTest();
             while (next <= 60_000) {
                 int n = 1 + random.nextInt(400);
@@ -177,6 +208,10 @@ class CyclePreZeroerTest {
             }
             log.sync();
             assertThat(zeroer.zeroedBytes()).as("the zeros were in play").isGreaterThan(0);
+            if (!directZeros) {
+                assertThat(zeroer.directChunks()).as("buffered zeros only").isZero();
+                assertThat(zeroer.bufferedChunks()).isGreaterThan(0);
+            }
             assertThat(compactions > 0).isEqualTo(compact);
             assertThat(log.cycleFilesForTest().size() > 1 || compact).as("cycles rolled").isTrue();
             assertThat(readAll(log)).isEqualTo(written.subList((int) log.firstIndex() - 1, written.size()));
