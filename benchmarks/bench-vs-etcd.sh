@@ -12,6 +12,8 @@
 # through the peer's writer thread, as before),
 # PORT_OFFSET (0: Cohort members on 7401-7403, etcd on 23791-23793 (client) and 23801-23803 (peer); N adds N to
 # every port; use a multiple of 100, so two runs on one machine do not collide),
+# JAR (benchmarks/target/benchmarks.jar: the jar every JVM runs; an A/B run points it at a saved copy), SKIP_BUILD=1 (no
+# Maven build first),
 # ETCD_CLIENTS (1: jetcd clients, one gRPC channel each, requests spread over them), JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,13 +41,15 @@ FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
 if java -version 2>&1 | grep -E 'version "(2[5-9]|[3-9][0-9])' >/dev/null; then
   FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk25.flags"
 fi
-JAR="$ROOT/benchmarks/target/benchmarks.jar"
+JAR=${JAR:-"$ROOT/benchmarks/target/benchmarks.jar"}
 STAMP=$(date -u +%Y-%m-%d-%H%M)
 RESULTS="$ROOT/benchmarks/results"
 mkdir -p "$RESULTS"
 
-echo "== build"
-./mvnw -B -ntp -q -pl benchmarks -am -DskipTests package
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== build"
+  ./mvnw -B -ntp -q -pl benchmarks -am -DskipTests package
+fi
 
 if ! command -v etcd >/dev/null 2>&1; then
   echo "== installing etcd-server (Debian's etcd 3.4)"
