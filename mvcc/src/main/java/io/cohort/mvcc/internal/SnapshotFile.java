@@ -167,6 +167,11 @@ final class SnapshotFile {
                         EnvFlags.MDB_NOTLS);
     }
 
+    /** The size of {@code file}, 0 if it is not a regular file (restore then reports it). */
+    static long sizeOrZero(Path file) {
+        return Files.isRegularFile(file) ? sizeOf(file) : 0;
+    }
+
     private static long sizeOf(Path file) {
         try {
             return Files.size(file);
