@@ -26,7 +26,11 @@ import java.util.Map;
  * (workload:inFlight,...; workloads put, lrange, srange, cas, watch), {@code seconds} (5), {@code warmup} (1),
  * {@code keys} (10000), {@code value-bytes} (256), {@code watchers} (16), {@code out} (results.jsonl),
  * {@code report} (.md), {@code chart} (.png), {@code header} (a file of lines put above the table), {@code etcd-clients} (1: jetcd clients, one
- * gRPC channel each), {@code callback-threads} (0: the node's default callback executor; N: a fixed pool of N).
+ * gRPC channel each), {@code callback-threads} (0: the node's default callback executor; N: a fixed pool of N),
+ * {@code prewarm} (0: none; S: before the first point, every system gets S seconds of unrecorded load, split over the
+ * distinct workloads of the point list, each at its largest in-flight count; for a JVM this is JIT warm-up, which
+ * otherwise runs inside the first points: C2 compiler threads took 30-50% of the three Cohort JVMs' CPU during the
+ * first put:256 point of a run, invisible to JFR's execution samples).
  */
 public final class VsEtcdMain {
     private VsEtcdMain() {
@@ -40,6 +44,7 @@ public final class VsEtcdMain {
                 + "srange:256,cas:64,watch:64");
         double seconds = Double.parseDouble(o.getOrDefault("seconds", "5"));
         double warmup = Double.parseDouble(o.getOrDefault("warmup", "1"));
+        double prewarm = Double.parseDouble(o.getOrDefault("prewarm", "0"));
         int keys = Integer.parseInt(o.getOrDefault("keys", "10000"));
         int valueBytes = Integer.parseInt(o.getOrDefault("value-bytes", "256"));
         int watchers = Integer.parseInt(o.getOrDefault("watchers", "16"));
@@ -76,12 +81,19 @@ public final class VsEtcdMain {
                 System.out.printf("%s: %d keys of %d bytes preloaded in %.1f s; %s%n", t.name(), keys, valueBytes,
                         (System.nanoTime() - start) / 1e9, t.describe());
             }
+            if (prewarm > 0) {
+                prewarm(targets, pointSpec, prewarm, keys, value, watchers);
+            }
             if (o.containsKey("header")) {
                 header.append(Files.readString(Path.of(o.get("header"))));
             }
             header.append(String.format(Locale.ROOT, "- Run: %s; %d keys, %d-byte values, %.0f s warm-up + %.0f s"
                             + " measured per point, %d watchers for watch; points interleaved (Cohort then etcd).%n",
                     Instant.now(), keys, valueBytes, warmup, seconds, watchers));
+            if (prewarm > 0) {
+                header.append(String.format(Locale.ROOT, "- Pre-warm: %.0f s of unrecorded load per system before the"
+                        + " first point (the point list's workloads, each at its largest in-flight count).%n", prewarm));
+            }
             header.append(String.format(Locale.ROOT, "- JVM: %s %s, %d available processors; load average at start:"
                             + " %s%n", System.getProperty("java.vm.name"), Runtime.version(),
                     Runtime.getRuntime().availableProcessors(), loadAverage()));
@@ -128,6 +140,30 @@ public final class VsEtcdMain {
             }
         }
         System.exit(0); // jetcd's and the node's non-daemon threads must not keep the JVM.
+    }
+
+    /**
+     * Unrecorded load on every target before the first point: the distinct workloads of {@code pointSpec}, each at
+     * its largest in-flight count, sharing {@code seconds} equally. The same for every system.
+     */
+    private static void prewarm(List<Target> targets, String pointSpec, double seconds, int keys, byte[] value,
+                                int watchers) throws Exception {
+        Map<Workload, Integer> inFlightByWorkload = new java.util.LinkedHashMap<>();
+        for (String point : pointSpec.split(",")) {
+            String[] p = point.split(":");
+            if (p.length == 2) {
+                inFlightByWorkload.merge(Workload.of(p[0]), Integer.parseInt(p[1]), Math::max);
+            }
+        }
+        LoadGenerator warm = new LoadGenerator(keys, value, 0, seconds / inFlightByWorkload.size(), watchers);
+        for (Target t : targets) {
+            for (Map.Entry<Workload, Integer> e : inFlightByWorkload.entrySet()) {
+                System.out.println("== pre-warm (not recorded): " + t.name() + " " + e.getKey().shortName() + " x"
+                        + e.getValue());
+                warm.run(t, e.getKey(), e.getValue());
+            }
+        }
+        System.out.println("== pre-warm done");
     }
 
     private static String loadAverage() {

@@ -79,6 +79,7 @@ public final class Engine implements AutoCloseable {
             List<Long> granted = new ArrayList<>();
             List<Long> revoked = new ArrayList<>();
             State st = state;
+            store.reserveAhead(0);
             Txn<DirectBuffer> txn = store.env.txnWrite();
             try {
                 WriteBatch wb = new WriteBatch(store, txn);
@@ -144,6 +145,7 @@ public final class Engine implements AutoCloseable {
                 return false;
             }
             State next;
+            store.reserveAhead(0);
             try (Txn<DirectBuffer> txn = store.env.txnWrite()) {
                 next = Compactor.step(store, txn, st, config.compactionBatchRevisions());
                 WriteBatch wb = new WriteBatch(store, txn);
@@ -188,6 +190,7 @@ public final class Engine implements AutoCloseable {
         writeLock.lock();
         try {
             State st;
+            store.reserveAhead(SnapshotFile.sizeOrZero(file));
             try (Txn<DirectBuffer> txn = store.env.txnWrite()) {
                 st = SnapshotFile.restore(store, txn, file);
                 txn.commit();

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.DirectBuffer;
+import org.lmdbjava.Cursor;
 import org.lmdbjava.CursorIterable;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
@@ -57,16 +58,20 @@ final class SnapshotFile {
                         ? dst.openDbi(name, DbiFlags.MDB_CREATE, DbiFlags.MDB_DUPSORT)
                         : dst.openDbi(name, DbiFlags.MDB_CREATE));
             }
+            // One write cursor per table appends (MDB_APPEND on a cursor that stays at the end: no descent from the
+            // root per entry, unlike Dbi.put, which opens a cursor and searches for every entry).
             Txn<DirectBuffer> out = dst.txnWrite();
+            Cursor<DirectBuffer> cursor = null;
             try {
                 long bytes = 0;
                 long entries = 0;
                 for (int t = 0; t < TABLES.size(); t++) {
                     PutFlags append = DUPSORT_TABLE.equals(TABLES.get(t)) ? PutFlags.MDB_APPENDDUP : PutFlags.MDB_APPEND;
                     Dbi<DirectBuffer> to = targets.get(t);
+                    cursor = to.openCursor(out);
                     try (CursorIterable<DirectBuffer> it = sources.get(t).iterate(txn)) {
                         for (CursorIterable.KeyVal<DirectBuffer> kv : it) {
-                            if (!to.put(out, kv.key(), kv.val(), append)) {
+                            if (!cursor.put(kv.key(), kv.val(), append)) {
                                 throw new IllegalStateException("table " + TABLES.get(t) + " of the keyspace is not in"
                                         + " key order at entry " + entries + ": cannot write snapshot " + file);
                             }
@@ -75,16 +80,24 @@ final class SnapshotFile {
                                 check.run();
                             }
                             if (bytes >= COMMIT_EVERY_BYTES) {
+                                cursor.close();
+                                cursor = null;
                                 out.commit();
                                 out.close();
                                 out = dst.txnWrite();
+                                cursor = to.openCursor(out);
                                 bytes = 0;
                             }
                         }
                     }
+                    cursor.close();
+                    cursor = null;
                 }
                 out.commit();
             } finally {
+                if (cursor != null) {
+                    cursor.close();
+                }
                 out.close();
             }
             check.run();
@@ -165,6 +178,11 @@ final class SnapshotFile {
                 .setMapSize(Math.max(1L << 20, sizeOf(file)))
                 .open(file.toFile(), EnvFlags.MDB_NOSUBDIR, EnvFlags.MDB_RDONLY_ENV, EnvFlags.MDB_NOLOCK,
                         EnvFlags.MDB_NOTLS);
+    }
+
+    /** The size of {@code file}, 0 if it is not a regular file (restore then reports it). */
+    static long sizeOrZero(Path file) {
+        return Files.isRegularFile(file) ? sizeOf(file) : 0;
     }
 
     private static long sizeOf(Path file) {
