@@ -12,8 +12,9 @@
 # through the peer's writer thread, as before),
 # PORT_OFFSET (0: Cohort members on 7401-7403, etcd on 23791-23793 (client) and 23801-23803 (peer); N adds N to
 # every port; use a multiple of 100, so two runs on one machine do not collide),
-# PREWARM_SECONDS (0: none; S: S seconds of unrecorded load per system before the first point, the point list's
-# workloads at their largest in-flight counts, the same for both systems: JVM JIT warm-up outside the points),
+# PREWARM_SECONDS (20: S seconds of unrecorded load per system before the first point, the point list's workloads at
+# their largest in-flight counts, the same for both systems, so the points measure steady state and not the JVMs' JIT
+# compiling (C2 took ~30% of the CPU in the first seconds of a cold put point); 0: none, as before 2026-11-22 05:00),
 # JAR (benchmarks/target/benchmarks.jar: the jar every JVM runs; an A/B run points it at a saved copy), SKIP_BUILD=1 (no
 # Maven build first),
 # ETCD_CLIENTS (1: jetcd clients, one gRPC channel each, requests spread over them), JFR=1 to record JFR profiles of the three Cohort JVMs (member 1 drives the load) into the results folder.
@@ -39,7 +40,8 @@ if [ -n "${TICK_MS:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.tickMs=$TICK_MS"); fi
 if [ -n "${SNAPSHOT_INTERVAL:-}" ]; then COHORT_JVM_OPTS+=("-Dbench.snapshotIntervalEntries=$SNAPSHOT_INTERVAL"); fi
 if [ "${TCP_SENDER_WRITES:-1}" = 0 ]; then COHORT_JVM_OPTS+=("-Dbench.tcpSenderWrites=false"); fi
 if [ -n "$CALLBACK_THREADS" ]; then EXTRA_ARGS+=("--callback-threads=$CALLBACK_THREADS"); fi
-if [ "${PREWARM_SECONDS:-0}" != 0 ]; then EXTRA_ARGS+=("--prewarm=$PREWARM_SECONDS"); fi
+PREWARM_SECONDS=${PREWARM_SECONDS:-20}
+if [ "$PREWARM_SECONDS" != 0 ]; then EXTRA_ARGS+=("--prewarm=$PREWARM_SECONDS"); fi
 FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk17.flags"
 if java -version 2>&1 | grep -E 'version "(2[5-9]|[3-9][0-9])' >/dev/null; then
   FLAGS="@$ROOT/mvcc/src/main/resources/META-INF/cohort/jvm-flags/jdk25.flags"
@@ -114,7 +116,7 @@ done
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 cat > "$WORK/header.md" <<HDR
-- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS}${SNAPSHOT_INTERVAL:+ SNAPSHOT_INTERVAL=$SNAPSHOT_INTERVAL}${PREWARM_SECONDS:+ PREWARM_SECONDS=$PREWARM_SECONDS}${TCP_SENDER_WRITES:+ TCP_SENDER_WRITES=$TCP_SENDER_WRITES} benchmarks/bench-vs-etcd.sh\`
+- Command: \`$( [ "${JFR:-0}" = 1 ] && echo "JFR=1 " )SECONDS_PER_POINT=$SECONDS_PER_POINT WARMUP_SECONDS=$WARMUP_SECONDS KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES WATCHERS=$WATCHERS POINTS=$POINTS SYSTEMS=$SYSTEMS ETCD_CLIENTS=$ETCD_CLIENTS${CALLBACK_THREADS:+ CALLBACK_THREADS=$CALLBACK_THREADS}${TICK_MS:+ TICK_MS=$TICK_MS}${SNAPSHOT_INTERVAL:+ SNAPSHOT_INTERVAL=$SNAPSHOT_INTERVAL} PREWARM_SECONDS=$PREWARM_SECONDS${TCP_SENDER_WRITES:+ TCP_SENDER_WRITES=$TCP_SENDER_WRITES} benchmarks/bench-vs-etcd.sh\`
 - Machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, data dirs under /tmp ($(df -T /tmp | awk 'NR==2 {print $2}')); $ETCD_VERSION (Debian etcd-server), default settings (fsync on); Cohort defaults (fsync on per batch).
 - Both clusters run on this one machine: 3 etcd processes, 3 Cohort JVMs (one also runs the load generator and the jetcd client).
 HDR

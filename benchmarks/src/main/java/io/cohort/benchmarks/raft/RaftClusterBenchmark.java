@@ -39,11 +39,11 @@ public final class RaftClusterBenchmark {
      */
     static final long PRE_ZERO_AHEAD_BYTES = Long.getLong("bench.preZeroAheadBytes", ChronicleLogStorage.DEFAULT_PRE_ZERO_AHEAD_BYTES);
     /**
-     * Seconds proposed (and not measured) before each point; {@code -Dbench.warmupSeconds}, default a quarter of the
-     * measured seconds (at least 1). With the default 1-2 s the JIT still compiles during the measurement (C2 took
-     * ~30% of the 2 cores in the first measured seconds of a 6 s run): a longer warm-up measures the steady state.
+     * Seconds proposed (and not measured) before each point; {@code -Dbench.warmupSeconds}, default 8. With the
+     * earlier default (a quarter of the measured seconds, at least 1) the JIT still compiled during the measurement
+     * (C2 took ~30% of the 2 cores in the first measured seconds of a 6 s run): 8 s measures the steady state.
      */
-    private static final long WARMUP_SECONDS = Long.getLong("bench.warmupSeconds", -1);
+    private static final long WARMUP_SECONDS = Long.getLong("bench.warmupSeconds", 8);
     private static final int[] IN_FLIGHT = java.util.Arrays.stream(System.getProperty("bench.inFlight", "1,64,1024")
             .split(",")).mapToInt(Integer::parseInt).toArray();
 
