@@ -202,8 +202,9 @@ public final class CohortNode implements AutoCloseable {
 
         /**
          * Applied entries between snapshots, after which the log behind is discarded (default 100,000, etcd's
-         * snapshot count; 0: never). A snapshot copies the whole keyspace on the apply path, so small intervals
-         * stall writes while it runs.
+         * snapshot count; 0: never). A snapshot copies the whole keyspace (on a snapshot thread), so once the keyspace
+         * holds more bytes than this many entries, the next snapshot waits until the log since the last one is about
+         * the keyspace's size (at most 64 times this interval): the copies then cost about a byte per byte logged.
          */
         public Builder snapshotIntervalEntries(long v) {
             snapshotIntervalEntries = v;

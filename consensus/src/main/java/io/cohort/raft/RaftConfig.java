@@ -38,7 +38,11 @@ public final class RaftConfig {
     public final int maxPendingReads;
     /** Upper bound on committed-entry payload bytes handed out per {@link Ready}. */
     public final long maxApplyBytes;
-    /** Ask for a state machine snapshot every this many applied entries (0 disables). */
+    /**
+     * Ask for a state machine snapshot after at least this many applied entries (0 disables); after more once a
+     * snapshot holds more bytes than that many entries: the next waits until the log since the last one holds about
+     * as many bytes as it (at most 64 times this interval), so copying snapshots costs about a byte per byte logged.
+     */
     public final long snapshotIntervalEntries;
     /** Bytes of snapshot data per chunk message. */
     public final int snapshotChunkBytes;

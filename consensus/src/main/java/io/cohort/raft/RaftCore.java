@@ -22,6 +22,8 @@ import java.util.TreeSet;
 public final class RaftCore {
     private static final byte[] CAMPAIGN_TRANSFER = {'T'};
     private static final byte[] EMPTY_BYTES = new byte[0];
+    /** The snapshot interval grows with the snapshot's size to at most this many times the configured one. */
+    static final long MAX_SNAPSHOT_INTERVAL_FACTOR = 64;
 
     private final RaftConfig cfg;
     private final long id;
@@ -48,6 +50,17 @@ public final class RaftCore {
     /** Latest state machine snapshot, sent to followers whose next entry is compacted. */
     private Snapshot latestSnapshot;
     private long lastSnapshotRequestIndex;
+    /**
+     * Applied entries from one snapshot request to the next: {@code snapshotIntervalEntries}, or more once a snapshot
+     * is larger than that many entries (see {@link #snapshotTaken}); at most {@link #MAX_SNAPSHOT_INTERVAL_FACTOR}
+     * times the configured interval.
+     */
+    private long snapshotIntervalEntries;
+    /** Payload bytes and count of the committed entries handed out since the last snapshot request. */
+    private long bytesSinceSnapshotRequest;
+    private long entriesSinceSnapshotRequest;
+    /** Mean payload bytes per entry between the last two snapshot requests (0: none yet). */
+    private long meanEntryBytes;
     private long snapshotReadFailures;
     /** The snapshot being received from a leader: its chunks go out through {@link Ready#snapshotChunks()}. */
     private SnapshotReception reception;
@@ -158,6 +171,7 @@ public final class RaftCore {
         }
         membershipIndex = Math.max(membershipIndex, log.committed());
         lastSnapshotRequestIndex = Math.max(snapIndex, log.applied());
+        snapshotIntervalEntries = cfg.snapshotIntervalEntries;
         prevHardState = virgin ? HardState.EMPTY : hs;
         becomeFollower(term, 0);
     }
@@ -352,6 +366,15 @@ public final class RaftCore {
         }
         if (latestSnapshot == null || snapshot.meta().index() > latestSnapshot.meta().index()) {
             latestSnapshot = snapshot;
+            // Every snapshot copies the whole state, so with a fixed interval a growing state costs ever more per
+            // entry. The next one waits until the log since this one holds about as many bytes as it does: the
+            // copies then cost about one byte per byte logged, however large the state grows (as Redis rewrites
+            // its AOF once it has doubled). Bounded: the log then holds at most about one snapshot's size more.
+            if (cfg.snapshotIntervalEntries > 0 && meanEntryBytes > 0) {
+                long bySize = (snapshot.data().sizeBytes() + meanEntryBytes - 1) / meanEntryBytes;
+                snapshotIntervalEntries = Math.max(cfg.snapshotIntervalEntries,
+                        Math.min(bySize, MAX_SNAPSHOT_INTERVAL_FACTOR * cfg.snapshotIntervalEntries));
+            }
         }
     }
 
@@ -1276,9 +1299,11 @@ public final class RaftCore {
      * and before the next snapshot point: those come through a Ready.
      */
     public List<Entry> takeStableCommitted() {
-        long limit = cfg.snapshotIntervalEntries > 0
-                ? lastSnapshotRequestIndex + cfg.snapshotIntervalEntries - 1 : Long.MAX_VALUE;
-        return log.takeStableCommitted(limit, cfg.maxApplyBytes);
+        long limit = snapshotIntervalEntries > 0
+                ? lastSnapshotRequestIndex + snapshotIntervalEntries - 1 : Long.MAX_VALUE;
+        List<Entry> stable = log.takeStableCommitted(limit, cfg.maxApplyBytes);
+        countHandedOut(stable);
+        return stable;
     }
 
     /**
@@ -1297,6 +1322,14 @@ public final class RaftCore {
         }
     }
 
+    /** Adds {@code entries} to the payload handed out since the last snapshot request (for the mean entry size). */
+    private void countHandedOut(List<Entry> entries) {
+        for (int i = 0, n = entries.size(); i < n; i++) {
+            bytesSinceSnapshotRequest += entries.get(i).data().length;
+        }
+        entriesSinceSnapshotRequest += entries.size();
+    }
+
     /** Collects the pending work; must be followed by {@link #advance(Ready)} before the next call. */
     public Ready ready() {
         if (readyOutstanding) {
@@ -1306,10 +1339,11 @@ public final class RaftCore {
         flushBatches();
         HardState hs = hardState();
         List<Entry> committed = log.nextCommitted(cfg.maxApplyBytes);
+        countHandedOut(committed);
         SnapshotMeta snapReq = null;
-        if (!committed.isEmpty() && cfg.snapshotIntervalEntries > 0) {
+        if (!committed.isEmpty() && snapshotIntervalEntries > 0) {
             Entry last = committed.get(committed.size() - 1);
-            if (last.index() - lastSnapshotRequestIndex >= cfg.snapshotIntervalEntries
+            if (last.index() - lastSnapshotRequestIndex >= snapshotIntervalEntries
                     && last.index() >= membershipIndex) {
                 Membership m = membership;
                 for (Entry e : committed) {
@@ -1319,6 +1353,9 @@ public final class RaftCore {
                 }
                 snapReq = new SnapshotMeta(last.index(), last.term(), m);
                 lastSnapshotRequestIndex = last.index();
+                meanEntryBytes = Math.max(1, bytesSinceSnapshotRequest / Math.max(1, entriesSinceSnapshotRequest));
+                bytesSinceSnapshotRequest = 0;
+                entriesSinceSnapshotRequest = 0;
             }
         }
         Ready rd = new Ready(leaderId, role, hs.equals(prevHardState) ? null : hs, log.unstableEntries(),

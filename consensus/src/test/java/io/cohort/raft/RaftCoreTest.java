@@ -267,6 +267,54 @@ class RaftCoreTest {
         assertThat(leaders).isEqualTo(1);
     }
 
+    /** The index of each snapshot the leader takes while {@code proposals} 10-byte commands commit one by one. */
+    private static List<Long> snapshotPoints(int snapshotBytes, int proposals) {
+        TestCluster c = new TestCluster(3, b -> b.snapshotIntervalEntries(5));
+        c.nodes.get(1L).snapshotSource = meta -> SnapshotData.ofBytes(new byte[snapshotBytes]);
+        c.elect(1);
+        List<Long> points = new java.util.ArrayList<>();
+        for (int i = 0; i < proposals; i++) {
+            c.core(1).propose(b(String.format("cmd-%06d", i)));
+            c.stabilize();
+            Snapshot s = c.core(1).latestSnapshot();
+            if (s != null && (points.isEmpty() || points.get(points.size() - 1) != s.meta().index())) {
+                points.add(s.meta().index());
+            }
+        }
+        return points;
+    }
+
+    @Test
+    void snapshotsSmallerThanTheIntervalsLogComeAtTheConfiguredInterval() {
+        List<Long> points = snapshotPoints(40, 60);
+        assertThat(points).hasSizeGreaterThan(5);
+        for (int i = 1; i < points.size(); i++) {
+            assertThat(points.get(i) - points.get(i - 1)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void theSnapshotIntervalGrowsWithTheSnapshotsSize() {
+        // 1,000-byte snapshots, 10-byte commands: after the first snapshot, the next waits for ~1,000 bytes of log
+        // (by the mean entry size of the interval before; the first interval also holds the leader's entries).
+        List<Long> points = snapshotPoints(1_000, 400);
+        assertThat(points.get(0)).isLessThanOrEqualTo(6);
+        assertThat(points).hasSizeGreaterThanOrEqualTo(4);
+        for (int i = 1; i < points.size(); i++) {
+            assertThat(points.get(i) - points.get(i - 1)).isBetween(80L, 100L);
+        }
+        assertThat(points.get(points.size() - 1) - points.get(points.size() - 2)).isEqualTo(100);
+    }
+
+    @Test
+    void theSnapshotIntervalGrowsToAtMost64TimesTheConfiguredOne() {
+        List<Long> points = snapshotPoints(1 << 20, 700);
+        assertThat(points).hasSizeGreaterThanOrEqualTo(3);
+        for (int i = 1; i < points.size(); i++) {
+            assertThat(points.get(i) - points.get(i - 1)).isEqualTo(RaftCore.MAX_SNAPSHOT_INTERVAL_FACTOR * 5);
+        }
+    }
+
     @Test
     void laggingFollowerGetsChunkedSnapshotAfterCompaction() {
         TestCluster c = new TestCluster(3, b -> b.snapshotIntervalEntries(5).snapshotChunkBytes(16));
