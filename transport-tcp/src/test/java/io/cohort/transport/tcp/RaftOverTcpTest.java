@@ -245,7 +245,9 @@ class RaftOverTcpTest {
     @Test
     void aSnapshotOfSeveralChunksIsStreamedFromFileToFileOverTcp() throws Exception {
         snapshotPadBytes = 3 << 20; // three and a bit 1 MiB chunks
-        long follower = electCommitRestartAFollowerAndCatchUp();
+        // The snapshot interval grows with the snapshot's size, to at most 64 times the configured 50 entries, and
+        // the log is compacted behind the snapshot before the latest: the follower misses two such intervals.
+        long follower = electCommitRestartAFollowerAndCatchUp(2 * 64 * 50 + 300);
         List<Snapshot> installed = machines.get(follower).installed;
         assertThat(installed).isNotEmpty();
         for (Snapshot s : installed) {
@@ -256,6 +258,11 @@ class RaftOverTcpTest {
 
     /** Returns the follower that was stopped, written past and restarted (it catches up by snapshot). */
     private long electCommitRestartAFollowerAndCatchUp() throws Exception {
+        return electCommitRestartAFollowerAndCatchUp(300);
+    }
+
+    /** As above, with {@code entriesWhileDown} entries committed while the follower is down. */
+    private long electCommitRestartAFollowerAndCatchUp(int entriesWhileDown) throws Exception {
         // Bind all three first (port 0), then tell each the others' addresses.
         List<TcpTransport> initial = new ArrayList<>();
         for (long id = 1; id <= 3; id++) {
@@ -300,9 +307,16 @@ class RaftOverTcpTest {
         nodes.remove(follower).close();
         transports.get(follower).close();
         List<String> more = new ArrayList<>(order);
-        for (int i = 0; i < 300; i++) {
+        List<CompletableFuture<Applied>> window = new ArrayList<>();
+        for (int i = 0; i < entriesWhileDown; i++) {
             more.add("b" + i);
-            leader.propose(utf8("b" + i)).get(15, TimeUnit.SECONDS);
+            window.add(leader.propose(utf8("b" + i)));
+            if (window.size() == 50 || i == entriesWhileDown - 1) { // in order: one proposer, one leader
+                for (CompletableFuture<Applied> f : window) {
+                    f.get(15, TimeUnit.SECONDS);
+                }
+                window.clear();
+            }
         }
         start(follower, transport(follower, addresses.get(follower)));
         for (long id = 1; id <= 3; id++) {
