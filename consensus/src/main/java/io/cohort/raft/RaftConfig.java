@@ -41,9 +41,12 @@ public final class RaftConfig {
     /**
      * Ask for a state machine snapshot after at least this many applied entries (0 disables); after more once a
      * snapshot holds more bytes than that many entries: the next waits until the log since the last one holds about
-     * as many bytes as it (at most 64 times this interval), so copying snapshots costs about a byte per byte logged.
+     * as many bytes as it (at most {@link #maxSnapshotIntervalFactor} times this interval), so copying snapshots costs
+     * about a byte per byte logged.
      */
     public final long snapshotIntervalEntries;
+    /** The snapshot interval grows with the snapshot's size to at most this many times the configured one (1: fixed). */
+    public final long maxSnapshotIntervalFactor;
     /** Bytes of snapshot data per chunk message. */
     public final int snapshotChunkBytes;
     /** Largest snapshot a follower accepts (staged chunk by chunk, never whole in memory). */
@@ -76,6 +79,10 @@ public final class RaftConfig {
         maxPendingReads = b.maxPendingReads;
         maxApplyBytes = b.maxApplyBytes;
         snapshotIntervalEntries = b.snapshotIntervalEntries;
+        if (b.maxSnapshotIntervalFactor < 1) {
+            throw new IllegalArgumentException("maxSnapshotIntervalFactor must be >= 1, was " + b.maxSnapshotIntervalFactor);
+        }
+        maxSnapshotIntervalFactor = b.maxSnapshotIntervalFactor;
         snapshotChunkBytes = b.snapshotChunkBytes;
         maxSnapshotBytes = b.maxSnapshotBytes;
     }
@@ -103,6 +110,7 @@ public final class RaftConfig {
         private int maxPendingReads = 10_000;
         private long maxApplyBytes = 64L << 20;
         private long snapshotIntervalEntries = 10_000;
+        private long maxSnapshotIntervalFactor = 64;
         private int snapshotChunkBytes = 1 << 20;
         private long maxSnapshotBytes = 1L << 30;
 
@@ -197,6 +205,12 @@ public final class RaftConfig {
         /** Snapshot interval in applied entries (0 = never). */
         public Builder snapshotIntervalEntries(long v) {
             snapshotIntervalEntries = v;
+            return this;
+        }
+
+        /** How many times the snapshot interval may grow with the snapshot's size (default 64; 1 keeps it fixed). */
+        public Builder maxSnapshotIntervalFactor(long v) {
+            maxSnapshotIntervalFactor = v;
             return this;
         }
 

@@ -22,8 +22,6 @@ import java.util.TreeSet;
 public final class RaftCore {
     private static final byte[] CAMPAIGN_TRANSFER = {'T'};
     private static final byte[] EMPTY_BYTES = new byte[0];
-    /** The snapshot interval grows with the snapshot's size to at most this many times the configured one. */
-    static final long MAX_SNAPSHOT_INTERVAL_FACTOR = 64;
 
     private final RaftConfig cfg;
     private final long id;
@@ -52,8 +50,8 @@ public final class RaftCore {
     private long lastSnapshotRequestIndex;
     /**
      * Applied entries from one snapshot request to the next: {@code snapshotIntervalEntries}, or more once a snapshot
-     * is larger than that many entries (see {@link #snapshotTaken}); at most {@link #MAX_SNAPSHOT_INTERVAL_FACTOR}
-     * times the configured interval.
+     * is larger than that many entries (see {@link #snapshotTaken}); at most
+     * {@link RaftConfig#maxSnapshotIntervalFactor} times the configured interval.
      */
     private long snapshotIntervalEntries;
     /** Payload bytes and count of the committed entries handed out since the last snapshot request. */
@@ -373,7 +371,7 @@ public final class RaftCore {
             if (cfg.snapshotIntervalEntries > 0 && meanEntryBytes > 0) {
                 long bySize = (snapshot.data().sizeBytes() + meanEntryBytes - 1) / meanEntryBytes;
                 snapshotIntervalEntries = Math.max(cfg.snapshotIntervalEntries,
-                        Math.min(bySize, MAX_SNAPSHOT_INTERVAL_FACTOR * cfg.snapshotIntervalEntries));
+                        Math.min(bySize, cfg.maxSnapshotIntervalFactor * cfg.snapshotIntervalEntries));
             }
         }
     }

@@ -311,7 +311,7 @@ class RaftCoreTest {
         List<Long> points = snapshotPoints(1 << 20, 700);
         assertThat(points).hasSizeGreaterThanOrEqualTo(3);
         for (int i = 1; i < points.size(); i++) {
-            assertThat(points.get(i) - points.get(i - 1)).isEqualTo(RaftCore.MAX_SNAPSHOT_INTERVAL_FACTOR * 5);
+            assertThat(points.get(i) - points.get(i - 1)).isEqualTo(64 * 5);
         }
     }
 

@@ -509,7 +509,10 @@ public final class KeyspaceSimulation extends RaftSimulation implements AutoClos
     protected RaftConfig.Builder tuneConfig(RaftConfig.Builder builder) {
         // A keyspace snapshot is a compacted LMDB file of tens of KiB: chunks of a few KiB. Writing one
         // takes milliseconds, so they are taken less often than the hash chain's.
-        return builder.snapshotChunkBytes(2048 + rnd.nextInt(8192)).snapshotIntervalEntries(15 + rnd.nextInt(45));
+        // A quarter of the nodes let the snapshot interval grow with the keyspace's size (the default); the rest keep
+        // it fixed, so snapshots and their installs stay frequent.
+        return builder.snapshotChunkBytes(2048 + rnd.nextInt(8192)).snapshotIntervalEntries(15 + rnd.nextInt(45))
+                .maxSnapshotIntervalFactor(rnd.nextInt(4) == 0 ? 64 : 1);
     }
 
     @Override

@@ -240,6 +240,9 @@ public class RaftSimulation {
             // From its own stream (earlier seeds keep their runs): a Ready's appends bounded to one to four messages.
             SplittableRandom own = new SplittableRandom(seed * 131 + id * 7 + epoch);
             builder.maxReadyAppendBytes(builder.build().maxAppendBytes * (1 + own.nextInt(4)));
+            // A quarter of the nodes let the snapshot interval grow with the snapshot's size; the rest keep it fixed,
+            // so snapshots (and installs) stay frequent in most runs.
+            builder.maxSnapshotIntervalFactor(own.nextInt(4) == 0 ? 64 : 1);
             RaftConfig cfg = tuneConfig(builder).build();
             core = new RaftCore(cfg, disk, durableSnapshot, replica.appliedIndex());
             snapshotReceiver = new SnapshotReceiver((meta, size, crc) -> SnapshotStaging.inMemory(meta, size, crc,
