@@ -380,22 +380,22 @@ final class CyclePreZeroer {
     }
 
     private void closeChannel() {
-        if (directChannel != null) {
-            try {
-                directChannel.close();
-            } catch (IOException e) {
-                LOG.warn("closing {}", channelFile, e);
-            }
-            directChannel = null;
+        closeLogged(directChannel);
+        directChannel = null;
+        closeLogged(channel);
+        channel = null;
+        channelFile = null;
+    }
+
+    /** Closes {@code ch} (a channel on {@link #channelFile}) if open; a failure is logged (the zeros are synced). */
+    private void closeLogged(FileChannel ch) {
+        if (ch == null) {
+            return;
         }
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                LOG.warn("closing {}", channelFile, e);
-            }
-            channel = null;
-            channelFile = null;
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.warn("closing {}", channelFile, e);
         }
     }
 }
