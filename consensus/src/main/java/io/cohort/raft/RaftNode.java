@@ -614,19 +614,13 @@ public final class RaftNode implements AutoCloseable {
         // Nothing to persist: the messages only carry the commit index (or answer reads).
         boolean applyBeforeSend = applyFirst && rd.entries().isEmpty();
         if (applyBeforeSend) {
-            applyAndServe(rd);
-            if (!inline) {
-                stateMachineReleased = true;
-            }
+            applyAheadOfSync(rd, inline);
         }
         if (sendFirst) {
             send(rd.messages(), sendBuffer);
         }
         if (applyFirst && !applyBeforeSend) {
-            applyAndServe(rd);
-            if (!inline) {
-                stateMachineReleased = true;
-            }
+            applyAheadOfSync(rd, inline);
         }
         if (!rd.entries().isEmpty()) {
             storage.append(rd.entries());
@@ -645,6 +639,14 @@ public final class RaftNode implements AutoCloseable {
         }
         if (!applyFirst) {
             applyAndServe(rd);
+        }
+    }
+
+    /** Applies {@code rd} before its sync; on the pipeline thread that frees the state machine for the raft thread. */
+    private void applyAheadOfSync(Ready rd, boolean inline) {
+        applyAndServe(rd);
+        if (!inline) {
+            stateMachineReleased = true;
         }
     }
 

@@ -45,6 +45,7 @@ public final class VsEtcdMain {
         double seconds = Double.parseDouble(o.getOrDefault("seconds", "5"));
         double warmup = Double.parseDouble(o.getOrDefault("warmup", "1"));
         double prewarm = Double.parseDouble(o.getOrDefault("prewarm", "0"));
+        List<Point> points = parsePoints(pointSpec); // before anything starts: a bad list fails at once
         int keys = Integer.parseInt(o.getOrDefault("keys", "10000"));
         int valueBytes = Integer.parseInt(o.getOrDefault("value-bytes", "256"));
         int watchers = Integer.parseInt(o.getOrDefault("watchers", "16"));
@@ -82,7 +83,7 @@ public final class VsEtcdMain {
                         (System.nanoTime() - start) / 1e9, t.describe());
             }
             if (prewarm > 0) {
-                prewarm(targets, pointSpec, prewarm, keys, value, watchers);
+                prewarm(targets, points, prewarm, keys, value, watchers);
             }
             if (o.containsKey("header")) {
                 header.append(Files.readString(Path.of(o.get("header"))));
@@ -104,15 +105,9 @@ public final class VsEtcdMain {
             List<PointResult> results = new ArrayList<>();
             try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND)) {
-                for (String point : pointSpec.split(",")) {
-                    String[] p = point.split(":");
-                    if (p.length != 2) {
-                        throw new IllegalArgumentException("points: expected workload:inFlight, got '" + point + "'");
-                    }
-                    Workload workload = Workload.of(p[0]);
-                    int inFlight = Integer.parseInt(p[1]);
+                for (Point point : points) {
                     for (Target t : targets) {
-                        PointResult r = generator.run(t, workload, inFlight);
+                        PointResult r = generator.run(t, point.workload(), point.inFlight());
                         results.add(r);
                         w.write(r.toJsonLine());
                         w.newLine();
@@ -143,17 +138,14 @@ public final class VsEtcdMain {
     }
 
     /**
-     * Unrecorded load on every target before the first point: the distinct workloads of {@code pointSpec}, each at
+     * Unrecorded load on every target before the first point: the distinct workloads of {@code points}, each at
      * its largest in-flight count, sharing {@code seconds} equally. The same for every system.
      */
-    private static void prewarm(List<Target> targets, String pointSpec, double seconds, int keys, byte[] value,
+    private static void prewarm(List<Target> targets, List<Point> points, double seconds, int keys, byte[] value,
                                 int watchers) throws Exception {
         Map<Workload, Integer> inFlightByWorkload = new java.util.LinkedHashMap<>();
-        for (String point : pointSpec.split(",")) {
-            String[] p = point.split(":");
-            if (p.length == 2) {
-                inFlightByWorkload.merge(Workload.of(p[0]), Integer.parseInt(p[1]), Math::max);
-            }
+        for (Point p : points) {
+            inFlightByWorkload.merge(p.workload(), p.inFlight(), Math::max);
         }
         LoadGenerator warm = new LoadGenerator(keys, value, 0, seconds / inFlightByWorkload.size(), watchers);
         for (Target t : targets) {
@@ -164,6 +156,23 @@ public final class VsEtcdMain {
             }
         }
         System.out.println("== pre-warm done");
+    }
+
+    /** One point of the run: a workload at a number of requests in flight. */
+    private record Point(Workload workload, int inFlight) {
+    }
+
+    /** Parses {@code workload:inFlight,...}. */
+    private static List<Point> parsePoints(String spec) {
+        List<Point> points = new ArrayList<>();
+        for (String point : spec.split(",")) {
+            String[] p = point.split(":");
+            if (p.length != 2) {
+                throw new IllegalArgumentException("points: expected workload:inFlight, got '" + point + "'");
+            }
+            points.add(new Point(Workload.of(p[0]), Integer.parseInt(p[1])));
+        }
+        return points;
     }
 
     private static String loadAverage() {

@@ -72,6 +72,9 @@ public final class RaftClusterBenchmark {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        if (WARMUP_SECONDS < 0) {
+            throw new IllegalArgumentException("bench.warmupSeconds must be >= 0, was " + WARMUP_SECONDS);
+        }
         System.out.printf("Raft cluster benchmark: 3 nodes in one JVM, in-memory transport, Chronicle log with fsync, "
                 + "%d-byte commands, %d s per point; JDK %s, %d cores%n", COMMAND_BYTES, seconds,
                 Runtime.version(), Runtime.getRuntime().availableProcessors());
@@ -122,7 +125,7 @@ public final class RaftClusterBenchmark {
             Semaphore window = new Semaphore(inFlight);
             AtomicLong failures = new AtomicLong();
             java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
-            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS >= 0 ? WARMUP_SECONDS : Math.max(1, seconds / 4));
+            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
             long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
             long committed = 0;
             long cpuStartNs = 0;

@@ -79,11 +79,10 @@ public final class Engine implements AutoCloseable {
             List<Long> granted = new ArrayList<>();
             List<Long> revoked = new ArrayList<>();
             State st = state;
-            store.reserveAhead(0);
+            long used = store.reserveAhead(0); // the single writer: unchanged until this txn commits
             Txn<DirectBuffer> txn = store.env.txnWrite();
             try {
                 WriteBatch wb = new WriteBatch(store, txn);
-                long used = store.usedBytes();
                 for (Command cmd : batch) {
                     if (cmd.appliedIndex() <= st.appliedIndex()) {
                         results.add(new ApplyResult(cmd.appliedIndex(), ApplyResult.Status.SKIPPED, null, null,

@@ -92,14 +92,15 @@ public final class Store implements AutoCloseable {
      * Call only from the single writer, outside a write transaction: pages past the committed high-water mark are then
      * unused, so the zeros overwrite nothing live.
      *
+     * @return the bytes used (the committed high-water mark), as {@link #usedBytes} would return
      * @throws QuotaExceededException if the disk cannot hold the reservation; nothing was applied
      */
-    void reserveAhead(long growthBytes) {
+    long reserveAhead(long growthBytes) {
         assert growthBytes >= 0 : growthBytes;
         long used = usedBytes();
         long wanted = Math.min(mapSizeBytes, used + growthBytes + RESERVE_AHEAD_BYTES / 2);
         if (reservedBytes >= wanted) {
-            return;
+            return used;
         }
         long from = Math.max(reservedBytes, used);
         long to = Math.min(mapSizeBytes, used + growthBytes + RESERVE_AHEAD_BYTES);
@@ -116,6 +117,7 @@ public final class Store implements AutoCloseable {
                     + " the keyspace file past its " + used + " used bytes (disk full?); nothing was applied: " + e, e);
         }
         reservedBytes = to;
+        return used;
     }
 
     static DirectBuffer direct(String s) {
