@@ -47,6 +47,15 @@ public final class RaftCore {
 
     /** Latest state machine snapshot, sent to followers whose next entry is compacted. */
     private Snapshot latestSnapshot;
+    /**
+     * When {@link #latestSnapshot} is held by the state machine ({@link SnapshotData#writtenOnDemand()}): the bytes last
+     * written for followers ({@link #snapshotToSendWritten}), usable while the log still holds what follows it.
+     */
+    private Snapshot writtenToSend;
+    /** The held snapshot the application was asked to write for followers and has not reported on yet, or null. */
+    private SnapshotMeta snapshotToSendAsked;
+    /** {@link #snapshotToSendAsked} goes out in the next Ready. */
+    private boolean snapshotToSendInNextReady;
     private long lastSnapshotRequestIndex;
     /**
      * Applied entries from one snapshot request to the next: {@code snapshotIntervalEntries}, or more once a snapshot
@@ -356,19 +365,25 @@ public final class RaftCore {
         return true;
     }
 
-    /** Records a state machine snapshot the application took (after a {@link Ready#snapshotRequest()}). */
+    /**
+     * Records a state machine snapshot the application took (after a {@link Ready#snapshotRequest()}), or how the state
+     * machine holds the latest snapshot after installing it (same meta, see {@link StateMachine#latestSnapshot()}).
+     */
     public void snapshotTaken(Snapshot snapshot) {
         if (snapshot.meta().index() > log.committed()) {
             throw new IllegalArgumentException("snapshot at " + snapshot.meta().index() + " beyond committed "
                     + log.committed());
         }
-        if (latestSnapshot == null || snapshot.meta().index() > latestSnapshot.meta().index()) {
+        if (latestSnapshot == null || snapshot.meta().index() >= latestSnapshot.meta().index()) {
+            boolean newer = latestSnapshot == null || snapshot.meta().index() > latestSnapshot.meta().index();
             latestSnapshot = snapshot;
-            // Every snapshot copies the whole state, so with a fixed interval a growing state costs ever more per
-            // entry. The next one waits until the log since this one holds about as many bytes as it does: the
+            // A snapshot that copies the whole state costs ever more per entry as the state grows, with a fixed
+            // interval. The next one waits until the log since this one holds about as many bytes as it does: the
             // copies then cost about one byte per byte logged, however large the state grows (as Redis rewrites
             // its AOF once it has doubled). Bounded: the log then holds at most about one snapshot's size more.
-            if (cfg.snapshotIntervalEntries > 0 && meanEntryBytes > 0) {
+            // A snapshot the state machine holds in place copies nothing: its interval stays as configured.
+            if (newer && !snapshot.data().writtenOnDemand() && cfg.snapshotIntervalEntries > 0
+                    && meanEntryBytes > 0) {
                 long bySize = (snapshot.data().sizeBytes() + meanEntryBytes - 1) / meanEntryBytes;
                 snapshotIntervalEntries = Math.max(cfg.snapshotIntervalEntries,
                         Math.min(bySize, cfg.maxSnapshotIntervalFactor * cfg.snapshotIntervalEntries));
@@ -396,6 +411,37 @@ public final class RaftCore {
         boolean restored = restore(snapshot);
         send(Message.builder(MessageType.APPEND_RESPONSE).to(r.leader)
                 .index(restored ? log.lastIndex() : log.committed()).build());
+    }
+
+    /**
+     * The application wrote the held snapshot a Ready asked for ({@link Ready#snapshotToSend()}) as {@code written}:
+     * a leader starts sending it to the followers that need it.
+     */
+    public void snapshotToSendWritten(Snapshot written) {
+        if (written.data().writtenOnDemand()) {
+            throw new IllegalArgumentException("the snapshot at " + written.meta().index() + " to send has no bytes");
+        }
+        if (written.meta().equals(snapshotToSendAsked)) {
+            snapshotToSendAsked = null;
+        }
+        if (writtenToSend == null || written.meta().index() >= writtenToSend.meta().index()) {
+            writtenToSend = written;
+        }
+        if (role == Role.LEADER) {
+            for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+                Progress pr = e.getValue();
+                if (e.getKey() != id && pr.state == Progress.State.PROBE && log.isCompacted(pr.next - 1)) {
+                    sendAppend(e.getKey(), true);
+                }
+            }
+        }
+    }
+
+    /** The application could not write the held snapshot at {@code meta} to send: asked again when next needed. */
+    public void snapshotToSendFailed(SnapshotMeta meta) {
+        if (meta.equals(snapshotToSendAsked)) {
+            snapshotToSendAsked = null;
+        }
     }
 
     /**
@@ -892,9 +938,24 @@ public final class RaftCore {
             throw new IllegalStateException("log compacted to " + (log.firstIndex() - 1)
                     + " without a snapshot to send (latest " + snap + ")");
         }
+        if (snap.data().writtenOnDemand()) {
+            snap = writtenToSend;
+            if (snap == null || snap.meta().index() < log.firstIndex() - 1) {
+                askSnapshotToSend();
+                return false; // Started once the state machine has written it (snapshotToSendWritten).
+            }
+        }
         pr.becomeSnapshot(snap);
         sendSnapshotChunk(to, pr, true);
         return false;
+    }
+
+    /** Asks the application, through the next Ready, to write the latest (held) snapshot for followers. */
+    private void askSnapshotToSend() {
+        if (snapshotToSendAsked == null) {
+            snapshotToSendAsked = latestSnapshot.meta();
+            snapshotToSendInNextReady = true;
+        }
     }
 
     private void sendSnapshotChunk(long to, Progress pr, boolean force) {
@@ -1227,7 +1288,7 @@ public final class RaftCore {
         }
         return leaderId != prevLeaderId || role != prevRole || !hardState().equals(prevHardState)
                 || log.hasUnstableEntries() || log.unstableSnapshot() != null || log.hasNextCommitted()
-                || !snapshotChunks.isEmpty()
+                || !snapshotChunks.isEmpty() || snapshotToSendInNextReady
                 || !msgs.isEmpty() || !readStates.isEmpty() || !forwardQueue.isEmpty() || (role == Role.LEADER && !readRoundActive
                 && !readsQueued.isEmpty());
     }
@@ -1357,7 +1418,9 @@ public final class RaftCore {
             }
         }
         Ready rd = new Ready(leaderId, role, hs.equals(prevHardState) ? null : hs, log.unstableEntries(),
-                log.unstableSnapshot(), snapshotChunks, committed, msgs, readStates, snapReq);
+                log.unstableSnapshot(), snapshotChunks, committed, msgs, readStates, snapReq,
+                snapshotToSendInNextReady ? snapshotToSendAsked : null);
+        snapshotToSendInNextReady = false;
         snapshotChunks = snapshotChunks.isEmpty() ? snapshotChunks : new ArrayList<>();
         msgs = new ArrayList<>();
         msgsAppendBytes = 0;

@@ -1,6 +1,7 @@
 package io.cohort.raft;
 
 import io.cohort.raft.internal.ProposalEnvelope;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * ({@link StateMachine#captureSnapshot}), one at a time, off the apply path: a snapshot point that comes while one is
  * still being written is skipped. Once a snapshot is written (durable), the pipeline compacts the log behind the
  * previous one and the core learns of it; a snapshot installed from the leader meanwhile abandons the one in flight.
+ * It also writes, when a follower needs one, the bytes of a snapshot the state machine holds in place
+ * ({@link SnapshotData#onDemand}, {@link StateMachine#captureSnapshotToSend}).
  *
  * <p>Every request is bounded: at most {@code maxPendingRequests} outstanding (more are refused at
  * once with {@link RaftException.NotAccepted}), and each fails after {@code requestTimeoutMs} with
@@ -83,6 +86,12 @@ public final class RaftNode implements AutoCloseable {
     private final AtomicReference<SnapshotCapture> snapshotToWrite = new AtomicReference<>();
     /** A snapshot the snapshot thread wrote, for the raft thread to have the pipeline report. */
     private final AtomicReference<Snapshot> snapshotWritten = new AtomicReference<>();
+    /** A held snapshot a Ready asked to be written for followers ({@link Ready#snapshotToSend()}). */
+    private final AtomicReference<SnapshotMeta> snapshotToSend = new AtomicReference<>();
+    /** The capture the snapshot thread is writing for followers, closed by {@link #close()}. */
+    private final AtomicReference<SnapshotCapture> snapshotToSendInFlight = new AtomicReference<>();
+    /** What became of {@link #snapshotToSend}: the written {@link Snapshot}, or its meta if not written. */
+    private final AtomicReference<Object> snapshotToSendOutcome = new AtomicReference<>();
     private volatile boolean raftIdle;
     private volatile boolean pipelineIdle;
     /**
@@ -132,7 +141,7 @@ public final class RaftNode implements AutoCloseable {
         this.pipelineOutbox = new OneToOneConcurrentArrayQueue<>(1024);
         Snapshot snapshot = stateMachine.latestSnapshot();
         this.appliedIndex = Math.max(stateMachine.appliedIndex(), snapshot == null ? 0 : snapshot.meta().index());
-        this.core = new RaftCore(b.raftConfig, storage, snapshot, appliedIndex);
+        this.core = new RaftCore(b.raftConfig, storage, snapshot, coreAppliedIndex(storage, snapshot, appliedIndex));
         this.previousSnapshot = storage.snapshot();
         this.snapshotReceiver = new SnapshotReceiver(stateMachine::stageSnapshot);
         this.persistedHardState = storage.hardState();
@@ -143,6 +152,18 @@ public final class RaftNode implements AutoCloseable {
         raftThread.setDaemon(true);
         pipelineThread.setDaemon(true);
         snapshotThread.setDaemon(true);
+    }
+
+    /**
+     * The applied index the core starts from: the state machine's, except where it installed a snapshot written on
+     * demand past the snapshot's index ({@link StateMachine#captureSnapshotToSend}) and the log does not reach that
+     * far yet: the core then starts at the log's end, and the entries up to the state machine's index are skipped.
+     */
+    private static long coreAppliedIndex(LogStorage storage, Snapshot snapshot, long applied) {
+        long logEnd = Math.max(storage.lastIndex(), storage.snapshot().index());
+        boolean heldAhead = snapshot != null && snapshot.data().writtenOnDemand()
+                && applied <= snapshot.data().heldIndex();
+        return applied > logEnd && heldAhead ? logEnd : applied;
     }
 
     /** A builder for member {@code memberId} (> 0). */
@@ -244,6 +265,10 @@ public final class RaftNode implements AutoCloseable {
         join(raftThread);
         join(pipelineThread);
         abandonSnapshotInFlight();
+        SnapshotCapture toSend = snapshotToSendInFlight.get();
+        if (toSend != null) {
+            toSend.close(); // The snapshot thread sees running == false or this close: its write stops.
+        }
         LockSupport.unpark(snapshotThread);
         join(snapshotThread);
         failAll(new RaftException.NodeClosed("Raft node " + id + " was closed"));
@@ -332,6 +357,7 @@ public final class RaftNode implements AutoCloseable {
                     work++;
                 }
                 work += drainPipelineOutbox();
+                work += reportSnapshotToSend();
                 if (readyOutstanding) {
                     // The pipeline is syncing a batch: what needs no sync goes out now, not after it,
                     // and commits learnt meanwhile are applied now if the pipeline is done applying.
@@ -374,7 +400,7 @@ public final class RaftNode implements AutoCloseable {
                     continue;
                 }
                 raftIdle = true;
-                if (inbox.isEmpty() && pipelineOutbox.isEmpty()
+                if (inbox.isEmpty() && pipelineOutbox.isEmpty() && snapshotToSendOutcome.get() == null
                         && (snapshotWritten.get() == null || readyOutstanding || snapshotReportOutstanding)) {
                     LockSupport.parkNanos(Math.max(1, nextTickNs - System.nanoTime()));
                 }
@@ -477,6 +503,20 @@ public final class RaftNode implements AutoCloseable {
     private boolean isSmall(Ready rd) {
         return rd.snapshot() == null && rd.snapshotRequest() == null && rd.snapshotChunks().isEmpty()
                 && rd.entries().size() <= INLINE_MAX_ENTRIES && rd.committedEntries().size() <= INLINE_MAX_ENTRIES;
+    }
+
+    /** Tells the core what became of the held snapshot it asked to be written for followers; 1 if anything. */
+    private int reportSnapshotToSend() {
+        Object outcome = snapshotToSendOutcome.getAndSet(null);
+        if (outcome == null) {
+            return 0;
+        }
+        if (outcome instanceof Snapshot written) {
+            core.snapshotToSendWritten(written);
+        } else {
+            core.snapshotToSendFailed((SnapshotMeta) outcome);
+        }
+        return 1;
     }
 
     private int drainPipelineOutbox() {
@@ -592,8 +632,18 @@ public final class RaftNode implements AutoCloseable {
             stateMachine.restoreSnapshot(rd.snapshot());
             storage.compact(rd.snapshot().meta());
             previousSnapshot = rd.snapshot().meta();
-            appliedIndex = rd.snapshot().meta().index();
-            LOG.info("member {} installed a snapshot at index {} term {}", id, appliedIndex, rd.snapshot().meta().term());
+            // Written on demand, the leader's state may be past the snapshot's index: what it holds is skipped.
+            appliedIndex = Math.max(rd.snapshot().meta().index(), stateMachine.appliedIndex());
+            Snapshot held = stateMachine.latestSnapshot();
+            if (held != null && held.meta().equals(rd.snapshot().meta()) && held.data() != rd.snapshot().data()) {
+                toRaftThread(held); // The core sends what the state machine keeps, not the staged bytes.
+            }
+            LOG.info("member {} installed a snapshot at index {} term {} (applied index {})", id,
+                    rd.snapshot().meta().index(), rd.snapshot().meta().term(), appliedIndex);
+        }
+        if (rd.snapshotToSend() != null) {
+            snapshotToSend.set(rd.snapshotToSend());
+            LockSupport.unpark(snapshotThread);
         }
         // After the install: a chunk at offset 0 of a newer snapshot replaces any staging left.
         for (SnapshotChunk chunk : rd.snapshotChunks()) {
@@ -721,8 +771,8 @@ public final class RaftNode implements AutoCloseable {
                 }
             }
         }
+        // Entries at or below the applied index come again after an install written on demand: skipped above.
         long last = committed.get(committed.size() - 1).index();
-        assert last >= appliedIndex : "applied index never decreases";
         appliedIndex = Math.max(appliedIndex, last);
         flushSucceeded();
     }
@@ -758,12 +808,13 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Captures a snapshot at {@code meta} (the applied index, exactly) and hands it to the snapshot thread; a state
-     * machine that wrote it while capturing (the default {@link StateMachine#captureSnapshot}) is reported at once.
-     * Skipped if a snapshot is still being written: never more than one in flight.
+     * Captures a snapshot at {@code meta} (the applied index, exactly, unless the state machine is ahead of the log
+     * after an install written on demand) and hands it to the snapshot thread; a state machine that wrote it while
+     * capturing (the default {@link StateMachine#captureSnapshot}) is reported at once. Skipped if a snapshot is still
+     * being written: never more than one in flight.
      */
     private void takeSnapshot(SnapshotMeta meta) {
-        if (meta.index() != appliedIndex) {
+        if (meta.index() > appliedIndex) {
             throw new IllegalStateException("snapshot requested at " + meta.index() + " but applied is " + appliedIndex);
         }
         SnapshotCapture busy = snapshotInFlight.get();
@@ -833,11 +884,17 @@ public final class RaftNode implements AutoCloseable {
         try {
             while (running) {
                 SnapshotCapture c = snapshotToWrite.getAndSet(null);
-                if (c == null) {
+                SnapshotMeta toSend = snapshotToSend.getAndSet(null);
+                if (c == null && toSend == null) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
                     continue;
                 }
-                writeSnapshot(c);
+                if (c != null) {
+                    writeSnapshot(c);
+                }
+                if (toSend != null) {
+                    writeSnapshotToSend(toSend);
+                }
             }
         } catch (Throwable t) {
             fail("snapshot thread", t);
@@ -857,9 +914,43 @@ public final class RaftNode implements AutoCloseable {
             c.close();
             throw e;
         }
-        LOG.info("member {} wrote the snapshot at index {} ({} bytes) in {} ms beside the applies", id,
-                c.meta().index(), data.sizeBytes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        LOG.info("member {} wrote the snapshot at index {} ({}) in {} ms beside the applies", id, c.meta().index(),
+                data.writtenOnDemand() ? "held by the state machine" : data.sizeBytes() + " bytes",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         snapshotWritten.set(new Snapshot(c.meta(), data));
+        wakeRaft();
+    }
+
+    /**
+     * Has the state machine write its held snapshot at {@code meta} for followers and reports the outcome to the raft
+     * thread; a write that fails with an I/O error is logged and asked for again when a follower next needs it.
+     */
+    private void writeSnapshotToSend(SnapshotMeta meta) {
+        long startNs = System.nanoTime();
+        Object outcome = meta;
+        try {
+            SnapshotCapture c = stateMachine.captureSnapshotToSend(meta);
+            snapshotToSendInFlight.set(c);
+            try {
+                if (!running) {
+                    c.close();
+                }
+                SnapshotData data = c.write();
+                outcome = new Snapshot(meta, data);
+                LOG.info("member {} wrote the snapshot at index {} for followers ({} bytes) in {} ms", id,
+                        meta.index(), data.sizeBytes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+            } finally {
+                snapshotToSendInFlight.set(null);
+                c.close();
+            }
+        } catch (CancellationException e) {
+            LOG.info("member {}: the snapshot at index {} for followers was not written: {}", id, meta.index(),
+                    e.getMessage());
+        } catch (UncheckedIOException e) {
+            LOG.warn("member {} could not write the snapshot at index {} for followers; asked again when one needs it",
+                    id, meta.index(), e);
+        }
+        snapshotToSendOutcome.set(outcome);
         wakeRaft();
     }
 

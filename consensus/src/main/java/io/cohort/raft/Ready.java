@@ -16,6 +16,9 @@ import java.util.List;
  *       machine should skip them), serve {@link #readStates()} once their index is applied, and if
  *       {@link #snapshotRequest()} is set take a state machine snapshot at that position after
  *       applying and hand it to {@link RaftCore#snapshotTaken};</li>
+ *   <li>if {@link #snapshotToSend()} is set, have the state machine write the snapshot on demand
+ *       ({@link StateMachine#captureSnapshotToSend}), off the apply path, and hand it to
+ *       {@link RaftCore#snapshotToSendWritten} (or report {@link RaftCore#snapshotToSendFailed});</li>
  *   <li>call {@link RaftCore#advance(Ready)}.</li>
  * </ol>
  * Committed entries may include entries of this same Ready's {@link #entries()}: they are durable
@@ -34,6 +37,8 @@ import java.util.List;
  * @param messages messages to send, only after persisting this Ready
  * @param readStates confirmed linearizable reads
  * @param snapshotRequest take a snapshot at this position after applying, or null
+ * @param snapshotToSend the latest snapshot, held by the state machine ({@link SnapshotData#onDemand}), to write for
+ *     a follower that needs it, or null
  */
 public record Ready(
         long leaderId,
@@ -45,7 +50,8 @@ public record Ready(
         List<Entry> committedEntries,
         List<Message> messages,
         List<ReadState> readStates,
-        SnapshotMeta snapshotRequest) {
+        SnapshotMeta snapshotRequest,
+        SnapshotMeta snapshotToSend) {
 
     /**
      * True if this Ready's messages may be sent before its entries and hard state are synced, given

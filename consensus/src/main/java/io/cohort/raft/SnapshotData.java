@@ -3,7 +3,8 @@ package io.cohort.raft;
 /**
  * The contents of a state machine snapshot, read in ranges so that neither the member sending it nor the one
  * receiving it holds it whole in memory. Implementations are immutable: the same offset always reads the same bytes
- * (a file-backed snapshot's file is never rewritten, see {@link FileSnapshotData}).
+ * (a file-backed snapshot's file is never rewritten, see {@link FileSnapshotData}). A snapshot the state machine
+ * holds in its own storage has no bytes until a follower needs them ({@link #onDemand}).
  */
 public interface SnapshotData {
 
@@ -34,6 +35,28 @@ public interface SnapshotData {
         byte[] out = new byte[(int) sizeBytes()];
         read(0, out, 0, out.length);
         return out;
+    }
+
+    /**
+     * True if the state machine holds this snapshot's state in its own durable storage and writes bytes only when a
+     * follower needs them ({@link #onDemand}): {@link #sizeBytes()}, {@link #checksum()} and {@link #read} then throw.
+     */
+    default boolean writtenOnDemand() {
+        return false;
+    }
+
+    /**
+     * A snapshot the state machine holds in its own durable storage, at applied index {@code heldIndex} (at or past
+     * the snapshot's index) when it was stored: taking it copies nothing, and a leader asks for the bytes to send only
+     * when a follower needs them ({@link StateMachine#captureSnapshotToSend}). See {@link #writtenOnDemand()}.
+     */
+    static SnapshotData onDemand(long heldIndex) {
+        return new OnDemandSnapshotData(heldIndex);
+    }
+
+    /** For a snapshot {@link #writtenOnDemand()}: the applied index the state machine held when it was stored; else -1. */
+    default long heldIndex() {
+        return -1;
     }
 
     /** A snapshot held in {@code bytes} (owned by it from now on): for small state machines, tests and simulations. */

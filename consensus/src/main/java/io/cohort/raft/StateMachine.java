@@ -39,9 +39,27 @@ public interface StateMachine {
      * ({@link SnapshotCapture#write()}) while this state machine keeps applying: capturing must be cheap (for example
      * a read transaction opened now), the write may take long. The default writes it here and now with
      * {@link #takeSnapshot}, which suits a small state machine.
+     *
+     * <p>A state machine that keeps its state in durable storage of its own need not copy it: its capture's write
+     * only makes that storage durable up to at least {@code meta.index()} and returns {@link SnapshotData#onDemand};
+     * {@link #appliedIndex()} may then be past {@code meta.index()} when capturing. The log is discarded behind such a
+     * snapshot as behind any other, and a follower that needs it gets one written by {@link #captureSnapshotToSend}.
      */
     default SnapshotCapture captureSnapshot(SnapshotMeta meta) {
         return SnapshotCapture.written(meta, takeSnapshot(meta));
+    }
+
+    /**
+     * Captures the state as it is now, on a state machine whose latest snapshot ({@code meta}) is
+     * {@link SnapshotData#onDemand}, for a follower whose next entries the log no longer holds: the capture's
+     * {@link SnapshotCapture#write()} writes bytes that {@link #restoreSnapshot} installs, labelled {@code meta}.
+     * Both are called on the node's snapshot thread, beside the applies, so the state written may be at an applied
+     * index past {@code meta.index()}: the follower's state machine then holds entries its log does not, and skips
+     * them when they come (as {@link #apply} skips every entry at or below {@link #appliedIndex()}). Closing the
+     * capture stops a write in progress. The default does not support it.
+     */
+    default SnapshotCapture captureSnapshotToSend(SnapshotMeta meta) {
+        throw new UnsupportedOperationException("snapshots on demand not supported by " + getClass().getName());
     }
 
     /**
@@ -64,7 +82,8 @@ public interface StateMachine {
 
     /**
      * The latest snapshot this state machine took or restored and still holds durably, or null if
-     * none; a {@link RaftNode} reads it once at start. Because a node discards log entries behind
+     * none; a {@link RaftNode} reads it at start, and after installing a leader's snapshot (the state machine may
+     * then hold it {@link SnapshotData#onDemand} rather than keep the bytes it received). Because a node discards log entries behind
      * the snapshots it takes, a state machine that enables snapshots must return one at or above
      * the log's compaction point after a restart ({@link LogStorage#snapshot()}).
      */

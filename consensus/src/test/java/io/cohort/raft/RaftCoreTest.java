@@ -339,6 +339,53 @@ class RaftCoreTest {
     }
 
     @Test
+    void aHeldSnapshotIsWrittenOnlyWhenAFollowerNeedsItAndMayHoldMoreThanItsIndex() {
+        TestCluster c = new TestCluster(3, b -> b.snapshotIntervalEntries(5).snapshotChunkBytes(16));
+        c.nodes.values().forEach(n -> n.onDemand = true);
+        TestCluster.TNode leader = c.nodes.get(1L);
+        leader.deferSnapshotsToSend = true;
+        c.elect(1);
+        c.isolated.add(3L);
+        for (int i = 0; i < 30; i++) {
+            c.core(1).propose(b("cmd" + i));
+            c.stabilize();
+        }
+        assertThat(leader.storage.firstIndex()).isGreaterThan(20);
+        assertThat(c.core(1).latestSnapshot().data().writtenOnDemand()).isTrue();
+        assertThat(leader.snapshotsToSendAsked).as("nothing written while no follower needs it").isEmpty();
+
+        c.isolated.clear();
+        c.delivered.clear();
+        c.tickAll(5);
+        assertThat(c.count(MessageType.SNAPSHOT_CHUNK)).as("nothing to send before it is written").isZero();
+        assertThat(leader.snapshotsToSendAsked).as("asked once, however many heartbeats")
+                .containsExactly(c.core(1).latestSnapshot().meta());
+        // Refused (an I/O error, say): asked again when next needed.
+        c.core(1).snapshotToSendFailed(leader.snapshotsToSendAsked.get(0));
+        c.tickAll(5);
+        assertThat(leader.snapshotsToSendAsked).hasSize(2);
+
+        // A commit before the application writes it: the bytes hold more than the snapshot's index.
+        SnapshotMeta asked = leader.snapshotsToSendAsked.get(1);
+        c.core(1).propose(b("cmd30"));
+        c.stabilize();
+        assertThat(c.core(1).latestSnapshot().meta()).as("no newer snapshot meanwhile").isEqualTo(asked);
+        assertThat(leader.applied).isGreaterThan(asked.index());
+        leader.writeSnapshotsToSend();
+        c.stabilize();
+        c.tickAll(5);
+        assertThat(c.count(MessageType.SNAPSHOT_CHUNK)).isGreaterThan(3);
+        TestCluster.TNode follower = c.nodes.get(3L);
+        assertThat(follower.commands).extracting(String::new).as("each command once, in order")
+                .containsExactlyElementsOf(leader.commands.stream().map(String::new).toList());
+        assertThat(follower.applied).isEqualTo(leader.applied);
+        assertThat(c.core(3).commitIndex()).isEqualTo(c.core(1).commitIndex());
+        c.core(1).propose(b("after"));
+        c.stabilize();
+        assertThat(new String(follower.commands.get(follower.commands.size() - 1))).isEqualTo("after");
+    }
+
+    @Test
     void snapshotChunkLossIsRecovered() {
         TestCluster c = new TestCluster(3, b -> b.snapshotIntervalEntries(5).snapshotChunkBytes(16));
         c.elect(1);

@@ -23,7 +23,7 @@ class ReadyRulesTest {
     }
 
     private static Ready ready(Role role, HardState hs, List<Entry> entries, Snapshot snapshot, List<Entry> committed) {
-        return new Ready(1, role, hs, entries, snapshot, List.of(), committed, List.of(), List.of(), null);
+        return new Ready(1, role, hs, entries, snapshot, List.of(), committed, List.of(), List.of(), null, null);
     }
 
     @Test

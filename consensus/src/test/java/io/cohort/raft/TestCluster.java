@@ -50,6 +50,21 @@ final class TestCluster {
         Consumer<Snapshot> installer;
         /** Produces the snapshot asked for by a Ready instead of encoding the commands, if set. */
         java.util.function.Function<SnapshotMeta, SnapshotData> snapshotSource;
+        /** Holds its snapshots in place (SnapshotData.onDemand) and writes bytes only when the core asks. */
+        boolean onDemand;
+        /** Leaves what the core asks to be written for followers to {@link #writeSnapshotsToSend}, not at once. */
+        boolean deferSnapshotsToSend;
+        /** Every held snapshot the core asked to be written for followers (Ready.snapshotToSend). */
+        final List<SnapshotMeta> snapshotsToSendAsked = new ArrayList<>();
+        private final List<SnapshotMeta> snapshotsToSendPending = new ArrayList<>();
+
+        /** Writes the snapshots asked for and not yet written, at this node's state now, and tells the core. */
+        void writeSnapshotsToSend() {
+            for (SnapshotMeta meta : snapshotsToSendPending) {
+                core.snapshotToSendWritten(new Snapshot(meta, SnapshotData.ofBytes(encode(this))));
+            }
+            snapshotsToSendPending.clear();
+        }
 
         TNode(long id) {
             this.id = id;
@@ -132,6 +147,9 @@ final class TestCluster {
             }
             maxReadyAppendBytesSeen = Math.max(maxReadyAppendBytesSeen, appendBytes);
             for (Entry e : rd.committedEntries()) {
+                if (e.index() <= n.applied) {
+                    continue; // Restored from a snapshot written past its index: already in the state.
+                }
                 if (e.type() == EntryType.COMMAND) {
                     n.commands.add(e.data());
                 }
@@ -139,11 +157,19 @@ final class TestCluster {
             }
             n.reads.addAll(rd.readStates());
             if (rd.snapshotRequest() != null) {
-                Snapshot s = n.snapshotSource != null
+                Snapshot s = n.onDemand ? new Snapshot(rd.snapshotRequest(), SnapshotData.onDemand(n.applied))
+                        : n.snapshotSource != null
                         ? new Snapshot(rd.snapshotRequest(), n.snapshotSource.apply(rd.snapshotRequest()))
                         : new Snapshot(rd.snapshotRequest(), encode(n));
                 n.core.snapshotTaken(s);
                 n.storage.compact(s.meta());
+            }
+            if (rd.snapshotToSend() != null) {
+                n.snapshotsToSendAsked.add(rd.snapshotToSend());
+                n.snapshotsToSendPending.add(rd.snapshotToSend());
+                if (!n.deferSnapshotsToSend) {
+                    n.writeSnapshotsToSend();
+                }
             }
             n.core.advance(rd);
         }

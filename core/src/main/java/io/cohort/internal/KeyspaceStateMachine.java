@@ -2,6 +2,8 @@ package io.cohort.internal;
 
 import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
+import io.cohort.mvcc.CorruptKeyspaceException;
+import io.cohort.mvcc.ErrorCode;
 import io.cohort.mvcc.Keyspace;
 import io.cohort.mvcc.KeyspaceException;
 import io.cohort.mvcc.KeyspaceSnapshot;
@@ -48,8 +50,8 @@ public final class KeyspaceStateMachine implements StateMachine {
     /** Orders snapshot publications: an abandoned capture never publishes after a restored snapshot. */
     private final Object snapshotLock = new Object();
     /** The capture being written, if any; guarded by {@link #snapshotLock}. */
-    private KeyspaceCapture snapshotInFlight;
-    /** How long a snapshot may pin the keyspace while it is written before it is abandoned. */
+    private HeldCapture snapshotInFlight;
+    /** How long a copy for followers may pin the keyspace while it is written before it is abandoned. */
     static final long SNAPSHOT_WRITE_TIMEOUT_MS = 10 * 60_000;
     private volatile long lastWriteNs = System.nanoTime();
     private volatile HashCheck divergence;
@@ -176,23 +178,16 @@ public final class KeyspaceStateMachine implements StateMachine {
     }
 
     /**
-     * Pins the keyspace at {@code meta} (an LMDB read transaction opened between two applied batches, so it holds
-     * exactly what was applied up to {@code meta.index()}) for the snapshot thread to write: see {@link KeyspaceCapture}.
-     * A capture still in flight is abandoned: only the newest may be published.
+     * A snapshot held in place at {@code meta}: nothing is copied. Its write, on the snapshot thread, syncs the live
+     * keyspace (which then durably holds at least {@code meta.index()}) and records the snapshot as held
+     * ({@link SnapshotStore#publishHeld}); the log may then be discarded up to it. A follower that needs the state gets
+     * a copy written then ({@link #captureSnapshotToSend}). A capture still in flight is abandoned: only the newest
+     * may be published.
      */
     @Override
     public SnapshotCapture captureSnapshot(SnapshotMeta meta) {
-        KeyspaceSnapshot pinned;
-        synchronized (writerLock) {
-            pinned = keyspace.captureSnapshot();
-        }
-        if (pinned.appliedIndex() > meta.index()) {
-            pinned.close();
-            throw new IllegalStateException("the keyspace holds index " + pinned.appliedIndex()
-                    + ", past the Raft snapshot at " + meta.index());
-        }
-        KeyspaceCapture capture = new KeyspaceCapture(meta, pinned);
-        KeyspaceCapture older;
+        HeldCapture capture = new HeldCapture(meta);
+        HeldCapture older;
         synchronized (snapshotLock) {
             older = snapshotInFlight;
             snapshotInFlight = capture;
@@ -212,19 +207,15 @@ public final class KeyspaceStateMachine implements StateMachine {
     }
 
     /**
-     * A keyspace snapshot captured at one Raft index, written on the snapshot thread: the pinned keyspace is copied to
-     * a temporary file, synced, the live keyspace synced too, the file checksummed, and only then published as the
-     * latest snapshot (the log may then be discarded up to it). Closed (abandoned) before it is published, it
-     * publishes nothing and deletes its file.
+     * A snapshot held by the live keyspace: written by syncing the keyspace, then publishing the meta. Closed
+     * (abandoned) before it is published, it publishes nothing.
      */
-    private final class KeyspaceCapture implements SnapshotCapture {
+    private final class HeldCapture implements SnapshotCapture {
         private final SnapshotMeta meta;
-        private final KeyspaceSnapshot pinned;
         private boolean abandoned; // guarded by snapshotLock
 
-        KeyspaceCapture(SnapshotMeta meta, KeyspaceSnapshot pinned) {
+        HeldCapture(SnapshotMeta meta) {
             this.meta = meta;
-            this.pinned = pinned;
         }
 
         @Override
@@ -234,43 +225,22 @@ public final class KeyspaceStateMachine implements StateMachine {
 
         @Override
         public SnapshotData write() {
-            Path tmp = snapshots.tempFile("snapshot");
-            boolean published = false;
-            try {
-                pinned.writeTo(tmp, SNAPSHOT_WRITE_TIMEOUT_MS);
-                FileSnapshotData written = FileSnapshotData.of(tmp); // size and CRC-32C, one pass
-                FileSnapshotData stored;
-                synchronized (snapshotLock) {
-                    if (abandoned) {
-                        throw new CancellationException("the snapshot at index " + meta.index()
-                                + " was abandoned before it was published");
-                    }
-                    stored = snapshots.publish(tmp, meta, pinned.appliedIndex(), written.sizeBytes(),
-                            written.checksum());
-                    published = true;
-                    if (snapshotInFlight == this) {
-                        snapshotInFlight = null;
-                    }
+            long startNs = System.nanoTime();
+            long synced = keyspace.appliedIndex(); // Committed before the sync, so durable after it.
+            keyspace.sync(); // mdb_env_sync runs beside the writer.
+            synchronized (snapshotLock) {
+                if (abandoned) {
+                    throw new CancellationException("the snapshot at index " + meta.index()
+                            + " was abandoned before it was published");
                 }
-                LOG.info("member {} took a snapshot at index {} ({} bytes)", memberId, meta.index(),
-                        stored.sizeBytes());
-                return stored;
-            } catch (CancellationException e) {
-                boolean wasAbandoned;
-                synchronized (snapshotLock) {
-                    wasAbandoned = abandoned;
-                }
-                if (!wasAbandoned) { // Not asked for: too slow, or the keyspace is closing.
-                    LOG.warn("member {}: the snapshot at index {} was not written: {}", memberId, meta.index(),
-                            e.getMessage());
-                }
-                throw e;
-            } finally {
-                pinned.close();
-                if (!published) {
-                    snapshots.discard(tmp);
+                snapshots.publishHeld(meta, synced);
+                if (snapshotInFlight == this) {
+                    snapshotInFlight = null;
                 }
             }
+            LOG.info("member {} took a snapshot at index {}: the keyspace synced at applied index {} in {} µs",
+                    memberId, meta.index(), synced, (System.nanoTime() - startNs) / 1_000);
+            return SnapshotData.onDemand(Math.max(meta.index(), synced));
         }
 
         /** Abandons the capture: once this returns, it is either published already or never will be. */
@@ -282,6 +252,58 @@ public final class KeyspaceStateMachine implements StateMachine {
                     snapshotInFlight = null;
                 }
             }
+        }
+    }
+
+    /**
+     * Pins the keyspace as it is now (an LMDB read transaction, at or past the held snapshot {@code meta}) for a
+     * follower: the capture's write copies it to a file of the snapshot store, labelled {@code meta}, without syncing
+     * (the follower checks it against its checksum), and keeps it there until a newer copy replaces it.
+     */
+    @Override
+    public SnapshotCapture captureSnapshotToSend(SnapshotMeta meta) {
+        KeyspaceSnapshot pinned;
+        synchronized (writerLock) {
+            pinned = keyspace.captureSnapshot();
+        }
+        return new OutgoingCapture(meta, pinned);
+    }
+
+    /** A copy of the keyspace for followers, written on the snapshot thread; closing it stops the write. */
+    private final class OutgoingCapture implements SnapshotCapture {
+        private final SnapshotMeta meta;
+        private final KeyspaceSnapshot pinned;
+
+        OutgoingCapture(SnapshotMeta meta, KeyspaceSnapshot pinned) {
+            this.meta = meta;
+            this.pinned = pinned;
+        }
+
+        @Override
+        public SnapshotMeta meta() {
+            return meta;
+        }
+
+        @Override
+        public SnapshotData write() {
+            long keyspaceIndex = pinned.appliedIndex();
+            Path tmp = snapshots.tempFile("outgoing");
+            boolean kept = false;
+            try {
+                pinned.writeCopy(tmp, SNAPSHOT_WRITE_TIMEOUT_MS);
+                FileSnapshotData out = snapshots.publishOutgoing(tmp, meta, keyspaceIndex);
+                kept = true;
+                return out;
+            } finally {
+                pinned.close();
+                if (!kept) {
+                    snapshots.discard(tmp);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
             pinned.close(); // A write in progress stops at its next check.
         }
     }
@@ -293,14 +315,17 @@ public final class KeyspaceStateMachine implements StateMachine {
         return FileSnapshotStaging.create(snapshots.tempFile("received"), meta, sizeBytes, checksum);
     }
 
-    /** Replaces the keyspace with the leader's (staged and verified) snapshot and keeps it as the latest. */
+    /**
+     * Replaces the keyspace with the leader's (staged and verified) snapshot, syncs it and keeps it as the latest,
+     * held in place; the staged file is deleted.
+     */
     @Override
     public void restoreSnapshot(Snapshot snapshot) {
         SnapshotData data = snapshot.data();
         Path file = data instanceof FileSnapshotData f && snapshots.isTempFile(f.path())
-                ? f.path() // staged by stageSnapshot: installed in place, then kept as the latest
+                ? f.path() // staged by stageSnapshot
                 : snapshots.writeTemp(data);
-        KeyspaceCapture inFlight;
+        HeldCapture inFlight;
         synchronized (snapshotLock) {
             inFlight = snapshotInFlight;
         }
@@ -308,15 +333,20 @@ public final class KeyspaceStateMachine implements StateMachine {
             inFlight.close(); // Older than the leader's snapshot: never published over it.
         }
         long held;
-        synchronized (writerLock) {
-            keyspace.restoreSnapshot(file);
-            held = keyspace.appliedIndex();
-            lastWriteNs = System.nanoTime();
-            watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
-            lessor.load(keyspace.leaseInfos()); // The lease driver promotes it again if this member leads.
-        }
-        synchronized (snapshotLock) {
-            snapshots.publish(file, snapshot.meta(), held, data.sizeBytes(), data.checksum());
+        try {
+            synchronized (writerLock) {
+                keyspace.restoreSnapshot(file);
+                keyspace.sync(); // Durable before the log is discarded up to the snapshot.
+                held = keyspace.appliedIndex();
+                lastWriteNs = System.nanoTime();
+                watchHub.restored(); // Watches catch up from the installed history, or end as compacted.
+                lessor.load(keyspace.leaseInfos()); // The lease driver promotes it again if this member leads.
+            }
+            synchronized (snapshotLock) {
+                snapshots.publishHeld(snapshot.meta(), held);
+            }
+        } finally {
+            snapshots.discard(file);
         }
         LOG.info("member {} restored a snapshot at index {} (keyspace index {}, {} bytes)", memberId,
                 snapshot.meta().index(), held, data.sizeBytes());
@@ -328,13 +358,23 @@ public final class KeyspaceStateMachine implements StateMachine {
     }
 
     /**
-     * Brings the keyspace up to the latest snapshot if it is behind it (LMDB writes are not synced, so after a crash
-     * it may hold less than the snapshot the log was compacted to). Call before Raft starts.
+     * Checks the keyspace against the latest snapshot before Raft starts. A held snapshot was taken by syncing the
+     * keyspace, so a keyspace behind it lost synced writes the log no longer holds: reported, never papered over. A
+     * store of an earlier version kept copies: a keyspace behind one (LMDB writes are not synced, so after a crash it
+     * may hold less than the copy the log was compacted to) is brought up to it from the copy.
      *
+     * @throws CorruptKeyspaceException if the keyspace is behind a held snapshot
      * @throws SnapshotCorruptedException if the snapshot file does not match its recorded size and checksum
      */
     public void recover() {
         SnapshotStore.Stored s = snapshots.latest();
+        if (s != null && s.held() && keyspace.appliedIndex() < s.keyspaceIndex()) {
+            throw new CorruptKeyspaceException(ErrorCode.CORRUPT, "member " + memberId + ": the keyspace holds applied"
+                    + " index " + keyspace.appliedIndex() + " but was synced at " + s.keyspaceIndex() + " when the"
+                    + " snapshot at index " + s.meta().index() + " was taken, and the log before that is discarded:"
+                    + " the keyspace files lost synced writes (a disk or filesystem failure, or files replaced)."
+                    + " Remove this member's data and add it back as a new member");
+        }
         if (s != null && keyspace.appliedIndex() < s.keyspaceIndex()) {
             LOG.warn("member {}: the keyspace holds index {}, behind the snapshot's {}; restoring the snapshot",
                     memberId, keyspace.appliedIndex(), s.keyspaceIndex());

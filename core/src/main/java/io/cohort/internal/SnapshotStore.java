@@ -27,18 +27,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's latest Raft snapshot on disk: {@code snapshot-<index>-<term>.lmdb} (a keyspace snapshot file, never
- * rewritten: a leader may be reading it in chunks while a newer one is taken) and {@code snapshot.meta} (its Raft
- * index, term and membership, the keyspace applied index the file holds, and the file's size and CRC-32C, with a
- * CRC-32C of its own). Each file is written to a temporary name, synced and renamed, data first, so the meta file
- * always describes a complete data file; once the meta names a new data file, older ones are deleted.
+ * The node's latest Raft snapshot on disk, described by {@code snapshot.meta} (its Raft index, term and membership and
+ * the keyspace applied index it stands for, with a CRC-32C of its own). A snapshot is <b>held</b> by the live keyspace
+ * ({@link #publishHeld}): the keyspace was synced at or past that index, and no copy exists until a follower needs one,
+ * written as {@code outgoing-<index>-<term>-<n>.lmdb} ({@link #publishOutgoing}; not synced, never rewritten, since a
+ * leader reads it in chunks while sending). Stores of earlier versions hold a copy instead: {@code
+ * snapshot-<index>-<term>.lmdb}, whose size and CRC-32C the meta records ({@link #publish}). Each file is written to a
+ * temporary name, synced and renamed, data first, so the meta file always describes a complete snapshot; once the
+ * meta names a new one, older data files are deleted.
  */
 public final class SnapshotStore {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     private static final int MAGIC_V1 = 0x436f5331; // "CoS1": no size and checksum, data in snapshot.lmdb
-    private static final int MAGIC = 0x436f5332; // "CoS2"
+    private static final int MAGIC = 0x436f5332; // "CoS2": a copy in snapshot-<index>-<term>.lmdb
+    private static final int MAGIC_HELD = 0x436f5333; // "CoS3": held by the live keyspace, no data file
     private static final int MAX_MEMBERS = 1 << 16;
     private static final String TEMP_SUFFIX = ".tmp";
+    private static final String OUTGOING_PREFIX = "outgoing-";
 
     private final Path dir;
     private final Path metaFile;
@@ -49,7 +54,7 @@ public final class SnapshotStore {
         this.metaFile = dir.resolve("snapshot.meta");
         try {
             Files.createDirectories(dir);
-            deleteFiles(name -> name.endsWith(TEMP_SUFFIX));
+            deleteFiles(name -> name.endsWith(TEMP_SUFFIX) || name.startsWith(OUTGOING_PREFIX));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -106,12 +111,7 @@ public final class SnapshotStore {
         try {
             force(file);
             Files.move(file, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Path tmp = tempFile("meta");
-            Files.write(tmp, encode(meta, keyspaceIndex, sizeBytes, checksum), StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
-            force(tmp);
-            Files.move(tmp, metaFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            forceDir();
+            writeMeta(encode(MAGIC, meta, keyspaceIndex, sizeBytes, checksum));
         } catch (IOException e) {
             throw new UncheckedIOException("could not store the snapshot at index " + meta.index() + " in " + dir, e);
         }
@@ -119,8 +119,56 @@ public final class SnapshotStore {
         return new FileSnapshotData(data, sizeBytes, checksum);
     }
 
+    /**
+     * Makes the snapshot at {@code meta} the latest, held by the live keyspace, which the caller has synced at
+     * keyspace applied index {@code keyspaceIndex} (its last write command: it may be below {@code meta.index()} if
+     * the entries since were not writes); deletes every older snapshot file.
+     *
+     * @throws IllegalStateException if the store holds a newer snapshot (snapshots never move backwards)
+     */
+    public synchronized void publishHeld(SnapshotMeta meta, long keyspaceIndex) {
+        Stored current = latest();
+        if (current != null && current.meta().index() > meta.index()) {
+            throw new IllegalStateException("refusing to store the snapshot at index " + meta.index() + " over the newer "
+                    + "one at index " + current.meta().index() + " in " + dir);
+        }
+        try {
+            writeMeta(encode(MAGIC_HELD, meta, keyspaceIndex, 0, 0));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not store the snapshot at index " + meta.index() + " in " + dir, e);
+        }
+        deleteOlderThan(null);
+    }
+
+    /**
+     * Keeps {@code file} (a keyspace copy at applied index {@code keyspaceIndex}, written for followers and labelled
+     * {@code meta}) under a name of its own, never rewritten, and deletes the copies written before it (a leader still
+     * sending one finds it gone and starts over with this one). Returns it with its size and CRC-32C.
+     */
+    public synchronized FileSnapshotData publishOutgoing(Path file, SnapshotMeta meta, long keyspaceIndex) {
+        Path out = dir.resolve(OUTGOING_PREFIX + meta.index() + "-" + meta.term() + "-" + keyspaceIndex + "-"
+                + System.nanoTime() + ".lmdb");
+        try {
+            Files.move(file, out, StandardCopyOption.ATOMIC_MOVE);
+            String name = out.getFileName().toString();
+            deleteFiles(n -> n.startsWith(OUTGOING_PREFIX) && !n.equals(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not keep the snapshot copy " + file + " in " + dir, e);
+        }
+        return FileSnapshotData.of(out);
+    }
+
+    private void writeMeta(byte[] encoded) throws IOException {
+        Path tmp = tempFile("meta");
+        Files.write(tmp, encoded, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        force(tmp);
+        Files.move(tmp, metaFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        forceDir();
+    }
+
+    /** Deletes the snapshot data files other than {@code latest} (all of them if null). */
     private void deleteOlderThan(Path latest) {
-        String latestName = latest.getFileName().toString();
+        String latestName = latest == null ? "" : latest.getFileName().toString();
         try {
             deleteFiles(name -> !name.equals(latestName) && name.startsWith("snapshot") && name.endsWith(".lmdb"));
         } catch (IOException e) {
@@ -141,8 +189,12 @@ public final class SnapshotStore {
         }
     }
 
-    /** The file holding the keyspace snapshot {@code stored} describes. */
+    /** The file holding the keyspace snapshot {@code stored} describes (not for a held snapshot, which has none). */
     public Path dataFile(Stored stored) {
+        if (stored.held()) {
+            throw new IllegalArgumentException("the snapshot at index " + stored.meta().index()
+                    + " is held by the keyspace: it has no data file");
+        }
         return stored.legacy() ? dir.resolve("snapshot.lmdb") : dataFile(stored.meta());
     }
 
@@ -159,6 +211,9 @@ public final class SnapshotStore {
         Stored s = latest();
         if (s == null) {
             return null;
+        }
+        if (s.held()) {
+            return new Snapshot(s.meta(), SnapshotData.onDemand(Math.max(s.meta().index(), s.keyspaceIndex())));
         }
         Path file = dataFile(s);
         if (s.legacy()) {
@@ -203,21 +258,23 @@ public final class SnapshotStore {
      * A stored snapshot's description.
      *
      * @param meta its Raft position and membership
-     * @param keyspaceIndex the keyspace applied index its data holds (at most {@code meta.index()})
-     * @param sizeBytes its data file's size (-1 for a legacy meta file)
-     * @param checksum its data file's CRC-32C (0 for a legacy meta file)
+     * @param keyspaceIndex the keyspace applied index its data holds (at most {@code meta.index()} for a copy; for a
+     *     held snapshot, the index the live keyspace was synced at)
+     * @param sizeBytes its data file's size (-1 for a legacy meta file, 0 for a held snapshot)
+     * @param checksum its data file's CRC-32C (0 for a legacy meta file or a held snapshot)
+     * @param held true if the live keyspace holds it and there is no data file
      */
-    public record Stored(SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum) {
+    public record Stored(SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum, boolean held) {
         boolean legacy() {
             return sizeBytes < 0;
         }
     }
 
-    private static byte[] encode(SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum)
+    private static byte[] encode(int magic, SnapshotMeta meta, long keyspaceIndex, long sizeBytes, int checksum)
             throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(MAGIC);
+        out.writeInt(magic);
         out.writeLong(meta.index());
         out.writeLong(meta.term());
         out.writeLong(keyspaceIndex);
@@ -251,21 +308,21 @@ public final class SnapshotStore {
         }
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(b, 0, b.length - 4));
         int magic = in.readInt();
-        if (magic != MAGIC && magic != MAGIC_V1) {
+        if (magic != MAGIC && magic != MAGIC_V1 && magic != MAGIC_HELD) {
             throw corrupt("not a snapshot meta file");
         }
         long index = in.readLong();
         long term = in.readLong();
         long keyspaceIndex = in.readLong();
-        long sizeBytes = magic == MAGIC ? in.readLong() : -1;
-        int checksum = magic == MAGIC ? in.readInt() : 0;
-        if (magic == MAGIC && sizeBytes < 0) {
+        long sizeBytes = magic == MAGIC_V1 ? -1 : in.readLong();
+        int checksum = magic == MAGIC_V1 ? 0 : in.readInt();
+        if (magic != MAGIC_V1 && sizeBytes < 0) {
             throw corrupt("negative size " + sizeBytes);
         }
         Set<Long> voters = readIds(in);
         Set<Long> learners = readIds(in);
         return new Stored(new SnapshotMeta(index, term, new Membership(voters, learners)), keyspaceIndex, sizeBytes,
-                checksum);
+                checksum, magic == MAGIC_HELD);
     }
 
     private Set<Long> readIds(DataInputStream in) throws IOException {

@@ -18,6 +18,7 @@ import io.cohort.raft.EntryType;
 import io.cohort.raft.Membership;
 import io.cohort.raft.FileSnapshotData;
 import io.cohort.raft.Snapshot;
+import io.cohort.raft.SnapshotCapture;
 import io.cohort.raft.SnapshotCorruptedException;
 import io.cohort.raft.SnapshotStaging;
 import io.cohort.raft.SnapshotData;
@@ -105,16 +106,24 @@ class KeyspaceStateMachineTest {
             a.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
             b.apply(List.of(put(1, "other", "state")));
             SnapshotMeta meta = new SnapshotMeta(2, 1, new Membership(Set.of(1L, 2L, 3L), Set.of()));
-            SnapshotData data = a.takeSnapshot(meta);
+            assertThat(a.takeSnapshot(meta).writtenOnDemand()).isTrue();
             assertThat(a.latestSnapshot().meta()).isEqualTo(meta);
+            SnapshotData data = sendable(a, meta);
             assertThat(data).isInstanceOf(FileSnapshotData.class);
             // As a follower receives it: staged chunk by chunk in a file, verified, installed from the file.
             b.restoreSnapshot(new Snapshot(meta, stageInChunks(b, meta, data, 4096, -1)));
-            assertThat(files(tmp.resolve("sb"))).containsExactly("snapshot-2-1.lmdb", "snapshot.meta");
+            assertThat(files(tmp.resolve("sb"))).containsExactly("snapshot.meta");
             assertThat(target.appliedIndex()).isEqualTo(2);
             assertThat(target.hash(0)).isEqualTo(source.hash(0));
             assertThat(target.range(RangeRequest.key(Bytes.ofUtf8("other"))).kvs()).isEmpty();
             assertThat(b.latestSnapshot().meta()).isEqualTo(meta);
+        }
+    }
+
+    /** The bytes {@code sm} writes for a follower that needs its held snapshot at {@code meta}. */
+    private static SnapshotData sendable(KeyspaceStateMachine sm, SnapshotMeta meta) {
+        try (SnapshotCapture capture = sm.captureSnapshotToSend(meta)) {
+            return capture.write();
         }
     }
 
@@ -150,7 +159,8 @@ class KeyspaceStateMachineTest {
             b.apply(List.of(put(1, "other", "state")));
             long before = target.hash(0);
             SnapshotMeta meta = new SnapshotMeta(2, 1, new Membership(Set.of(1L, 2L), Set.of()));
-            SnapshotData data = a.takeSnapshot(meta);
+            a.takeSnapshot(meta);
+            SnapshotData data = sendable(a, meta);
             assertThatThrownBy(() -> stageInChunks(b, meta, data, 4096, data.sizeBytes() / 3))
                     .isInstanceOf(SnapshotCorruptedException.class).hasMessageContaining("CRC-32C")
                     .hasMessageContaining("index 2");
@@ -162,24 +172,40 @@ class KeyspaceStateMachineTest {
     }
 
     @Test
-    void onlyTheLatestSnapshotStaysOnDisk() {
+    void aHeldSnapshotCopiesNothingAndOnlyTheLatestCopyForFollowersStaysOnDisk() {
         Path snaps = tmp.resolve("only-latest");
+        Membership one = new Membership(Set.of(1L), Set.of());
         try (Keyspace ks = open(tmp.resolve("ks"))) {
             KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
             sm.apply(List.of(put(1, "x", "1")));
-            FileSnapshotData first = (FileSnapshotData) sm.takeSnapshot(new SnapshotMeta(1, 1,
-                    new Membership(Set.of(1L), Set.of())));
+            SnapshotMeta firstMeta = new SnapshotMeta(1, 1, one);
+            sm.takeSnapshot(firstMeta);
+            assertThat(files(snaps)).containsExactly("snapshot.meta");
+            FileSnapshotData first = (FileSnapshotData) sendable(sm, firstMeta);
             sm.apply(List.of(put(2, "y", "2")));
-            FileSnapshotData second = (FileSnapshotData) sm.takeSnapshot(new SnapshotMeta(2, 1,
-                    new Membership(Set.of(1L), Set.of())));
+            SnapshotMeta secondMeta = new SnapshotMeta(2, 1, one);
+            SnapshotData held = sm.takeSnapshot(secondMeta);
+            assertThat(held.heldIndex()).isEqualTo(2);
+            FileSnapshotData second = (FileSnapshotData) sendable(sm, secondMeta);
             assertThat(first.path()).doesNotExist();
-            assertThat(files(snaps)).containsExactly("snapshot-2-1.lmdb", "snapshot.meta");
-            FileSnapshotData latest = (FileSnapshotData) sm.latestSnapshot().data();
-            assertThat(latest.path()).isEqualTo(second.path());
-            FileSnapshotData reread = FileSnapshotData.of(second.path());
-            assertThat(latest.sizeBytes()).isEqualTo(reread.sizeBytes());
-            assertThat(latest.checksum()).isEqualTo(reread.checksum());
+            assertThat(files(snaps)).containsExactly(second.path().getFileName().toString(), "snapshot.meta");
+            Snapshot latest = sm.latestSnapshot();
+            assertThat(latest.meta()).isEqualTo(secondMeta);
+            assertThat(latest.data().writtenOnDemand()).isTrue();
+            assertThat(latest.data().heldIndex()).isEqualTo(2);
+            // Copies for followers are not kept across a restart.
+            new SnapshotStore(snaps);
+            assertThat(files(snaps)).containsExactly("snapshot.meta");
         }
+    }
+
+    /** A store as an earlier version left it: the snapshot a copy of the keyspace in a data file. */
+    private static void storeCopy(Keyspace ks, Path snaps, SnapshotMeta meta) {
+        SnapshotStore store = new SnapshotStore(snaps);
+        Path file = store.tempFile("snapshot");
+        long keyspaceIndex = ks.writeSnapshot(file);
+        FileSnapshotData data = FileSnapshotData.of(file);
+        store.publish(file, meta, keyspaceIndex, data.sizeBytes(), data.checksum());
     }
 
     @Test
@@ -188,7 +214,7 @@ class KeyspaceStateMachineTest {
         try (Keyspace ks = open(tmp.resolve("before"))) {
             KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
             sm.apply(List.of(put(1, "x", "1"), put(2, "y", "2")));
-            sm.takeSnapshot(new SnapshotMeta(2, 1, new Membership(Set.of(1L), Set.of())));
+            storeCopy(ks, snaps, new SnapshotMeta(2, 1, new Membership(Set.of(1L), Set.of())));
         }
         Path data = snaps.resolve("snapshot-2-1.lmdb");
         byte[] b = java.nio.file.Files.readAllBytes(data);
@@ -203,13 +229,13 @@ class KeyspaceStateMachineTest {
     }
 
     @Test
-    void aKeyspaceBehindItsLatestSnapshotIsRestoredFromItAtStart() {
+    void aKeyspaceBehindTheCopyAnEarlierVersionStoredIsRestoredFromItAtStart() {
         Path snaps = tmp.resolve("snaps");
         long hash;
         try (Keyspace ks = open(tmp.resolve("before"))) {
             KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(snaps));
             sm.apply(List.of(put(1, "x", "1"), put(2, "y", "2"), put(3, "z", "3")));
-            sm.takeSnapshot(new SnapshotMeta(3, 1, new Membership(Set.of(1L), Set.of())));
+            storeCopy(ks, snaps, new SnapshotMeta(3, 1, new Membership(Set.of(1L), Set.of())));
             hash = ks.hash(0);
         }
         // A keyspace that lost its unsynced writes (here: an empty one) beside the snapshot the log was cut at.

@@ -39,7 +39,23 @@ public final class KeyspaceSnapshot implements AutoCloseable {
         if (timeoutMs < 1) {
             throw new IllegalArgumentException("timeoutMs must be >= 1, was " + timeoutMs);
         }
-        view.writeTo(file, timeoutMs, true);
+        view.writeTo(file, timeoutMs, true, true);
+    }
+
+    /**
+     * Writes the pinned keyspace to {@code file} (which must not exist) like {@link #writeTo}, but syncs neither the
+     * file nor the live keyspace: for a copy that need not survive a crash, such as one sent to a follower (which
+     * checks it against its checksum). Releases the pinned pages in every case; one call only.
+     *
+     * @throws CancellationException if this snapshot was closed before or during the write, or the write took longer
+     *     than {@code timeoutMs}; the file is deleted
+     * @throws IllegalArgumentException if {@code file} exists
+     */
+    public void writeCopy(Path file, long timeoutMs) {
+        if (timeoutMs < 1) {
+            throw new IllegalArgumentException("timeoutMs must be >= 1, was " + timeoutMs);
+        }
+        view.writeTo(file, timeoutMs, false, false);
     }
 
     /** Releases the pinned keyspace; a write in progress stops, deletes its file and throws. Idempotent, any thread. */

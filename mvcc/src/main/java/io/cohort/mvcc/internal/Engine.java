@@ -161,7 +161,7 @@ public final class Engine implements AutoCloseable {
     /** Writes a compact, consistent copy of the keyspace to {@code file}; returns the copy's applied index. */
     public long writeSnapshot(Path file) {
         try (PinnedView view = pin()) {
-            view.writeTo(file, Long.MAX_VALUE, false);
+            view.writeTo(file, Long.MAX_VALUE, true, false);
             return view.state().appliedIndex();
         }
     }

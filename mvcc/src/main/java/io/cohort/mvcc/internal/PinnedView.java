@@ -47,14 +47,15 @@ public final class PinnedView implements AutoCloseable {
 
     /**
      * Writes the pinned state to {@code file} (must not exist) as a keyspace snapshot file (the format
-     * {@link SnapshotFile#restore} reads) and syncs it; with {@code syncKeyspace} also forces the live keyspace to disk
-     * (it then durably holds at least the pinned state). Releases the pinned state in every case. One call only.
+     * {@link SnapshotFile#restore} reads), synced if {@code syncFile}; with {@code syncKeyspace} also forces the live
+     * keyspace to disk (it then durably holds at least the pinned state). Releases the pinned state in every case. One
+     * call only.
      *
      * @throws CancellationException if {@link #close} was called before or during the write, or it took longer than
      *     {@code timeoutMs}: the file is deleted
      * @throws IllegalArgumentException if {@code file} exists (it is left alone)
      */
-    public void writeTo(Path file, long timeoutMs, boolean syncKeyspace) {
+    public void writeTo(Path file, long timeoutMs, boolean syncFile, boolean syncKeyspace) {
         synchronized (this) {
             if (phase != OPEN || cancelled) {
                 throw new CancellationException("the keyspace snapshot at applied index " + state.appliedIndex()
@@ -69,7 +70,7 @@ public final class PinnedView implements AutoCloseable {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(timeoutMs, Long.MAX_VALUE / 2_000_000));
         boolean written = false;
         try {
-            SnapshotFile.writeFrom(store, txn, file, CHECK_EVERY_ENTRIES, () -> checkContinue(deadlineNs, timeoutMs));
+            SnapshotFile.writeFrom(store, txn, file, syncFile, CHECK_EVERY_ENTRIES, () -> checkContinue(deadlineNs, timeoutMs));
             if (syncKeyspace) {
                 store.env.sync(true); // mdb_env_sync may run beside the writer; the env stays open while pinned.
             }

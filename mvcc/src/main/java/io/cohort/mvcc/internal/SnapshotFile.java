@@ -42,10 +42,11 @@ final class SnapshotFile {
      * Writes the state {@code txn} (a read transaction of {@code store}) sees to {@code file} (must not exist; the
      * caller checks, since it deletes the file on failure): a fresh LMDB environment with every table copied in key
      * order (MDB_APPEND, so pages are filled and the copy is compact), committed every {@link #COMMIT_EVERY_BYTES}
-     * bytes so no write transaction grows without bound, and synced. Runs {@code check} every {@code checkEveryEntries}
-     * entries (it throws to stop; the caller deletes the file).
+     * bytes so no write transaction grows without bound, and synced if {@code sync}. Runs {@code check} every
+     * {@code checkEveryEntries} entries (it throws to stop; the caller deletes the file).
      */
-    static void writeFrom(Store store, Txn<DirectBuffer> txn, Path file, int checkEveryEntries, Runnable check) {
+    static void writeFrom(Store store, Txn<DirectBuffer> txn, Path file, boolean sync, int checkEveryEntries,
+                          Runnable check) {
         List<Dbi<DirectBuffer>> sources = List.of(store.meta, store.revs, store.latest, store.leases, store.leaseKeys);
         try (Env<DirectBuffer> dst = Env.create(DirectBufferProxy.PROXY_DB)
                 .setMapSize(store.env.info().mapSize) // address space only: the file grows with the pages written
@@ -101,6 +102,9 @@ final class SnapshotFile {
                 out.close();
             }
             check.run();
+        }
+        if (!sync) {
+            return;
         }
         // One fsync, after the environment is closed (it runs MDB_NOSYNC): the file then holds every committed page.
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
