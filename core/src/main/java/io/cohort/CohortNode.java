@@ -202,9 +202,8 @@ public final class CohortNode implements AutoCloseable {
 
         /**
          * Applied entries between snapshots, after which the log behind is discarded (default 100,000, etcd's
-         * snapshot count; 0: never). A snapshot copies the whole keyspace (on a snapshot thread), so once the keyspace
-         * holds more bytes than this many entries, the next snapshot waits until the log since the last one is about
-         * the keyspace's size (at most 64 times this interval): the copies then cost about a byte per byte logged.
+         * snapshot count; 0: never). A snapshot copies nothing: it syncs the keyspace's LMDB file (on a snapshot
+         * thread), which then holds it; a copy of the keyspace is written only when a member far behind needs one.
          */
         public Builder snapshotIntervalEntries(long v) {
             snapshotIntervalEntries = v;

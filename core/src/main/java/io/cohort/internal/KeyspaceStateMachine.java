@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * (one LMDB write transaction) and returns per entry the keyspace's {@link ApplyResult} (or a {@link HashCheck}),
  * which the proposer's future completes with.
  *
- * <p>The keyspace has one writer: every write ({@code apply}, compaction steps) holds {@link #writerLock}. Snapshots
- * are captured under it, between two batches, and written beside the writer (see {@link #captureSnapshot}).
+ * <p>The keyspace has one writer: every write ({@code apply}, compaction steps) holds {@link #writerLock}. A snapshot
+ * is held by the keyspace itself, synced beside the writer ({@link #captureSnapshot}); a copy for a follower is pinned
+ * under the lock, between two batches, and written beside the writer ({@link #captureSnapshotToSend}).
  */
 public final class KeyspaceStateMachine implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(KeyspaceStateMachine.class);
