@@ -136,6 +136,8 @@ public class RaftSimulation {
     long installsKeepingState;
     /** Restarts whose state machine was past the log's end: the core started at the log's end. */
     long restartsAheadOfLog;
+    /** Restarts of a node whose latest snapshot is held (checked: its state machine is at or past it). */
+    long heldRestarts;
     /** Snapshots of a copying state machine taken while it was ahead of the snapshot's index. */
     long snapshotsTakenAhead;
     /** (index, term, checksum) of every copy of a held snapshot written: to count their installs. */
@@ -281,6 +283,7 @@ public class RaftSimulation {
             replica = openReplica(this);
             skipUpTo = 0;
             long applied = replica.appliedIndex();
+            heldRestarts += durableSnapshot != null && durableSnapshot.data().writtenOnDemand() ? 1 : 0;
             if (durableSnapshot != null && durableSnapshot.data().writtenOnDemand()
                     && applied < durableSnapshot.data().heldIndex()) {
                 fail("node " + id + " restarted at applied index " + applied + ", behind its held snapshot at "
@@ -1282,6 +1285,11 @@ public class RaftSimulation {
         return installsAheadOfIndex;
     }
 
+    /** Restarts of a node whose latest snapshot is held in place. */
+    public long heldRestarts() {
+        return heldRestarts;
+    }
+
     /** Restarts whose state machine was past the log's end. */
     public long restartsAheadOfLog() {
         return restartsAheadOfLog;
@@ -1297,7 +1305,7 @@ public class RaftSimulation {
         long holders = nodes.values().stream().filter(n -> n.holdsSnapshots).count();
         return "held: nodes=" + holders + " taken=" + heldSnapshotsTaken + " copiesAsked=" + heldCopiesAsked
                 + " written=" + heldCopiesWritten + " (ahead " + heldCopiesAhead + ") failed=" + heldCopiesFailed
-                + " lostInCrash=" + heldCopiesLostInCrash + " installed=" + heldCopiesInstalled + " installsAhead="
+                + " lostInCrash=" + heldCopiesLostInCrash + " restarts=" + heldRestarts + " installed=" + heldCopiesInstalled + " installsAhead="
                 + installsAheadOfIndex + " skipped=" + entriesSkipped + " restartsAheadOfLog=" + restartsAheadOfLog
                 + " takenAhead=" + snapshotsTakenAhead + (KEEP_STATE_AHEAD ? " installsKeepingState=" + installsKeepingState : "");
     }

@@ -46,6 +46,7 @@ class RaftSimulationTest {
         long heldCopiesInstalled = 0;
         long installsAhead = 0;
         long restartsAheadOfLog = 0;
+        long heldRestarts = 0;
         long entriesSkipped = 0;
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
@@ -68,6 +69,7 @@ class RaftSimulationTest {
             heldCopiesInstalled += sim.heldCopiesInstalled();
             installsAhead += sim.installsAheadOfIndex();
             restartsAheadOfLog += sim.restartsAheadOfLog();
+            heldRestarts += sim.heldRestarts();
             entriesSkipped += sim.entriesSkipped();
             if ("true".equals(prop("sim.summaries"))) {
                 System.out.println(sim.summary());
@@ -80,9 +82,9 @@ class RaftSimulationTest {
                 seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync,
                 appliedBeforeSync, earlyMessages, stableBatches, lazySyncSeeds);
         System.out.printf("  held snapshots: taken %d, copies written for followers %d (failed %d), copies installed %d,"
-                + " installs past the snapshot's index %d, committed entries skipped %d, restarts past the log's end %d%n",
-                heldTaken, heldCopiesWritten, heldCopiesFailed, heldCopiesInstalled, installsAhead, entriesSkipped,
-                restartsAheadOfLog);
+                + " installs past the snapshot's index %d, committed entries skipped %d, restarts past the log's end %d,"
+                + " restarts of held nodes %d%n", heldTaken, heldCopiesWritten, heldCopiesFailed, heldCopiesInstalled,
+                installsAhead, entriesSkipped, restartsAheadOfLog, heldRestarts);
         if (seeds >= 100) {
             org.assertj.core.api.Assertions.assertThat(earlyMessages)
                     .as("messages are sent while a sync is in progress").isPositive();
@@ -101,6 +103,8 @@ class RaftSimulationTest {
                     .isPositive();
             org.assertj.core.api.Assertions.assertThat(installsAhead)
                     .as("installs of copies past the snapshot's index").isPositive();
+            org.assertj.core.api.Assertions.assertThat(heldRestarts).as("restarts of nodes holding their snapshot")
+                    .isPositive();
         }
     }
 
