@@ -38,7 +38,8 @@ import java.util.List;
  * transaction, or tear pages LMDB wrote out of order. The node then replays the rest from its log.
  *
  * <p>Entry data is {@code [long opId][CommandCodec bytes]}; the op ID lets the simulation answer the
- * client that proposed it. A snapshot is {@code [long keyspace applied index][keyspace snapshot file]}.
+ * client that proposed it. A snapshot is {@code [long keyspace applied index][keyspace snapshot file]}; a copy of a
+ * snapshot held in place may hold a keyspace past the snapshot's index ({@link #snapshotNow}).
  */
 final class KeyspaceReplica implements Replica {
     private static final String KEYSPACE_DIR = "keyspace";
@@ -71,7 +72,11 @@ final class KeyspaceReplica implements Replica {
         this.dir = dir;
         this.keyspace = Keyspace.open(dir.resolve(KEYSPACE_DIR), config);
         long snapIndex = 0;
-        if (durableSnapshot != null) {
+        if (durableSnapshot != null && durableSnapshot.data().writtenOnDemand()) {
+            // Held in place: the keyspace was synced at or past it, so it holds it still (else it lost synced
+            // writes, which RaftSimulation reports as the node restarting behind its held snapshot). No copy.
+            snapIndex = durableSnapshot.meta().index();
+        } else if (durableSnapshot != null) {
             snapIndex = durableSnapshot.meta().index();
             byte[] head = new byte[8];
             durableSnapshot.data().read(0, head, 0, 8);
@@ -287,6 +292,47 @@ final class KeyspaceReplica implements Replica {
     }
 
     /**
+     * As KeyspaceStateMachine.captureSnapshotToSend writes a copy of its held snapshot for a follower: the keyspace as
+     * it is now (pinned, then copied without a sync), at or past {@code meta.index()}.
+     */
+    @Override
+    public Snapshot snapshotNow(SnapshotMeta meta) {
+        if (meta.index() > applied) {
+            throw new AssertionError("snapshot at " + meta.index() + " but applied only " + applied);
+        }
+        Path file = dir.resolve("snapshot-out.mdb");
+        try (KeyspaceSnapshot pinned = keyspace().captureSnapshot()) {
+            long keyspaceApplied = pinned.appliedIndex();
+            if (keyspaceApplied != keyspace().appliedIndex() || keyspaceApplied > applied) {
+                throw new AssertionError("pinned applied index " + keyspaceApplied + ", keyspace "
+                        + keyspace().appliedIndex() + ", node " + applied);
+            }
+            Files.deleteIfExists(file);
+            pinned.writeCopy(file, Long.MAX_VALUE);
+            byte[] body = Files.readAllBytes(file);
+            Files.delete(file);
+            sim.snapshotBytes += body.length;
+            return new Snapshot(meta, ByteBuffer.allocate(8 + body.length).putLong(keyspaceApplied).put(body).array());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The applied index a snapshot stands for, as RaftNode counts it after an install: the snapshot's index or the
+     * keyspace's applied index (its last write command) in the bytes, whichever is higher; a held one's heldIndex.
+     */
+    @Override
+    public long appliedIndexOf(Snapshot snapshot) {
+        if (snapshot.data().writtenOnDemand()) {
+            return snapshot.data().heldIndex();
+        }
+        byte[] head = new byte[8];
+        snapshot.data().read(0, head, 0, 8);
+        return Math.max(snapshot.meta().index(), ByteBuffer.wrap(head).getLong());
+    }
+
+    /**
      * As KeyspaceStateMachine does it: pins the keyspace now (a read transaction) and writes the file later, after
      * more entries were applied, when the simulation says the snapshot thread got to it.
      */
@@ -337,7 +383,8 @@ final class KeyspaceReplica implements Replica {
         sim.watchesThroughSnapshotInstalls += hub.size();
         hub.restored();
         lessor.load(keyspace.leaseInfos()); // promoted again at the next lease tick if this node leads
-        applied = snapshot.meta().index();
+        // A copy of a held snapshot may hold writes past its index (RaftNode: the greater of the two).
+        applied = Math.max(snapshot.meta().index(), keyspace.appliedIndex());
         appliedTerm = snapshot.meta().term();
         sim.onApplied(nodeId, applied);
     }
@@ -359,10 +406,11 @@ final class KeyspaceReplica implements Replica {
         }
     }
 
+    /** Syncs the keyspace; returns its applied index (its last write command), which a restart comes back to at least. */
     @Override
-    public void makeDurable() {
+    public long makeDurable() {
         if (plantedDurabilityBug) {
-            return;
+            return keyspace().appliedIndex(); // claims it synced
         }
         keyspace().sync();
         try {
@@ -372,6 +420,7 @@ final class KeyspaceReplica implements Replica {
             throw new UncheckedIOException(e);
         }
         sim.keyspaceSyncs++;
+        return keyspace().appliedIndex();
     }
 
     @Override

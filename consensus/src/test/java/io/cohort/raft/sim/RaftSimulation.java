@@ -15,6 +15,7 @@ import io.cohort.raft.Role;
 import io.cohort.raft.Snapshot;
 import io.cohort.raft.SnapshotChunk;
 import io.cohort.raft.SnapshotCorruptedException;
+import io.cohort.raft.SnapshotData;
 import io.cohort.raft.SnapshotMeta;
 import io.cohort.raft.SnapshotReceiver;
 import io.cohort.raft.SnapshotStaging;
@@ -23,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -45,6 +47,14 @@ public class RaftSimulation {
     /** Simulated time units per nominal tick. */
     protected static final int TICK = 10;
     static final int INBOX_MAX_MESSAGES = 4096;
+
+    /**
+     * {@code -Dsim.keepStateAhead=true}: a node whose state machine already holds a snapshot's index when it installs
+     * it (it installed a copy written past its index before, or restarted past its log's end) keeps its state and
+     * only compacts its log, instead of restoring the snapshot's older state. RaftNode restores (the state machine
+     * then goes back, which the run reports); this models the fix proposed for it.
+     */
+    static final boolean KEEP_STATE_AHEAD = Boolean.getBoolean("sim.keepStateAhead");
 
     /** The seed of this run. */
     protected final long seed;
@@ -102,6 +112,38 @@ public class RaftSimulation {
     long snapshotsTaken;
     /** Snapshots captured at one index and written after more entries were applied ({@link Replica#capture}). */
     long snapshotsWrittenLater;
+    /** Randomness of the held snapshots (which nodes hold, copy delays, failed copies): a stream of its own. */
+    private final SplittableRandom heldRnd;
+    /** Snapshots held in place taken ({@link SnapshotData#onDemand}), installs not counted. */
+    long heldSnapshotsTaken;
+    /** Copies of a held snapshot a leader's core asked for ({@link Ready#snapshotToSend()}). */
+    long heldCopiesAsked;
+    /** Copies of a held snapshot written and reported ({@link RaftCore#snapshotToSendWritten}). */
+    long heldCopiesWritten;
+    /** Copies of a held snapshot written holding more than the snapshot's index. */
+    long heldCopiesAhead;
+    /** Copies reported as not written ({@link RaftCore#snapshotToSendFailed}). */
+    long heldCopiesFailed;
+    /** Copies asked for and dropped by a crash before they were reported. */
+    long heldCopiesLostInCrash;
+    /** Installs of a copy of a held snapshot. */
+    long heldCopiesInstalled;
+    /** Installs that left the state machine past the snapshot's index (committed entries up to it then skipped). */
+    long installsAheadOfIndex;
+    /** Committed entries skipped because the state machine already held them. */
+    long entriesSkipped;
+    /** Installs of a snapshot the state machine was already past, which kept its state ({@link #KEEP_STATE_AHEAD}). */
+    long installsKeepingState;
+    /** Restarts whose state machine was past the log's end: the core started at the log's end. */
+    long restartsAheadOfLog;
+    /** Restarts of a node whose latest snapshot is held (checked: its state machine is at or past it). */
+    long heldRestarts;
+    /** Snapshots of a copying state machine taken while it was ahead of the snapshot's index. */
+    long snapshotsTakenAhead;
+    /** (index, term, checksum) of every copy of a held snapshot written: to count their installs. */
+    private final HashSet<List<Long>> heldCopies = new HashSet<>();
+    /** The durable storage of each node's default state machine, if it holds its snapshots. */
+    private final HashMap<Long, SimStateMachine.Storage> simStorage = new HashMap<>();
     long crashes;
     long crashesWithUnsyncedWrites;
     long machineCrashes;
@@ -141,6 +183,7 @@ public class RaftSimulation {
         this.earlyMessages = new SplittableRandom(seed ^ 0xEA51_5E4DL).nextBoolean();
         this.stableApply = new SplittableRandom(seed ^ 0x57AB_1EA9L).nextBoolean();
         this.churn = rnd.nextInt(3) == 0;
+        this.heldRnd = new SplittableRandom(seed ^ 0x4E1D_5A95L);
     }
 
     /** Runs {@code r} {@code delay} time units from now. */
@@ -183,11 +226,24 @@ public class RaftSimulation {
         public final long id;
         final boolean founder;
         final SimDisk disk = new SimDisk();
+        /**
+         * Holds its snapshots in place ({@link SnapshotData#onDemand}): its state machine's own storage is made
+         * durable instead of copying the state, and a copy is written only when a follower needs one. A third of
+         * the nodes, for the whole run.
+         */
+        public final boolean holdsSnapshots;
         /** The latest snapshot stored durably (survives crashes), or null. */
         public Snapshot durableSnapshot;
         Snapshot previousSnapshot;
         /** A snapshot captured and not yet written ({@link Replica#capture}): at most one, as on a real node. */
         Replica.Capture snapshotInFlight;
+        /** The replica's applied index when {@link #snapshotInFlight} was captured: written once it applied more. */
+        long snapshotInFlightCapturedAt;
+        /**
+         * Committed entries up to here may come again: the state machine holds them already (it installed a copy
+         * past the snapshot's index, or restarted past its log's end). Any other entry applied twice fails the run.
+         */
+        long skipUpTo;
         /** The state machine (replaced on restart). */
         public Replica replica;
         /** The Raft core (replaced on restart). */
@@ -214,6 +270,7 @@ public class RaftSimulation {
         Node(long id, boolean founder) {
             this.id = id;
             this.founder = founder;
+            this.holdsSnapshots = heldRnd.nextInt(3) == 0;
         }
 
         void start() {
@@ -224,6 +281,15 @@ public class RaftSimulation {
             inbox.clear();
             persistedHardState = disk.hardState();
             replica = openReplica(this);
+            skipUpTo = 0;
+            long applied = replica.appliedIndex();
+            heldRestarts += durableSnapshot != null && durableSnapshot.data().writtenOnDemand() ? 1 : 0;
+            if (durableSnapshot != null && durableSnapshot.data().writtenOnDemand()
+                    && applied < durableSnapshot.data().heldIndex()) {
+                fail("node " + id + " restarted at applied index " + applied + ", behind its held snapshot at "
+                        + durableSnapshot.meta().index() + " (held at " + durableSnapshot.data().heldIndex()
+                        + "): its state machine lost what it had made durable, and the log is compacted");
+            }
             Membership boot = Membership.EMPTY;
             if (founder) {
                 TreeSet<Long> v = new TreeSet<>();
@@ -244,11 +310,29 @@ public class RaftSimulation {
             // so snapshots (and installs) stay frequent in most runs.
             builder.maxSnapshotIntervalFactor(own.nextInt(4) == 0 ? 64 : 1);
             RaftConfig cfg = tuneConfig(builder).build();
-            core = new RaftCore(cfg, disk, durableSnapshot, replica.appliedIndex());
+            long coreApplied = coreAppliedIndex(applied);
+            if (coreApplied < applied) {
+                restartsAheadOfLog++;
+                skipUpTo = applied;
+                log("node " + id + " restarts at applied index " + applied + ", past its log's end: the core starts at "
+                        + coreApplied);
+            }
+            core = new RaftCore(cfg, disk, durableSnapshot, coreApplied);
             snapshotReceiver = new SnapshotReceiver((meta, size, crc) -> SnapshotStaging.inMemory(meta, size, crc,
                     Integer.MAX_VALUE - 16));
             int e = epoch;
             schedule(1 + rnd.nextInt(TICK), () -> tickLoop(e));
+        }
+
+        /**
+         * The applied index the core starts from, as {@code RaftNode.coreAppliedIndex}: the state machine's, except
+         * where it installed a copy written past the snapshot's index and the log does not reach that far yet (the
+         * snapshot vouches for the state up to its held index, or for a copy, the index its bytes hold).
+         */
+        long coreAppliedIndex(long applied) {
+            long logEnd = Math.max(disk.lastIndex(), disk.snapshot().index());
+            boolean snapshotAhead = durableSnapshot != null && applied <= replica.appliedIndexOf(durableSnapshot);
+            return applied > logEnd && snapshotAhead ? logEnd : applied;
         }
 
         void tickLoop(int e) {
@@ -375,17 +459,46 @@ public class RaftSimulation {
                         fail("node " + id + " staged a corrupt snapshot from an uncorrupting network: " + e.getMessage());
                     }
                 }
-                if (rd.snapshot() != null) {
+                if (rd.snapshot() != null && KEEP_STATE_AHEAD && replica.appliedIndex() >= rd.snapshot().meta().index()) {
+                    keepStateOnInstall(rd.snapshot());
+                } else if (rd.snapshot() != null) {
                     Snapshot s = rd.snapshot();
                     abandonSnapshotInFlight(); // older than the leader's: never stored over it
+                    long appliedBefore = replica.appliedIndex();
                     replica.restore(s);
-                    checkStateHash(this, s.meta().index());
+                    long state = replica.appliedIndex();
+                    if (state < s.meta().index() || state != replica.appliedIndexOf(s)) {
+                        fail("node " + id + " installed the snapshot at " + s.meta().index() + " (bytes at "
+                                + replica.appliedIndexOf(s) + ") and is at applied index " + state);
+                    }
+                    if (state < appliedBefore) {
+                        fail("node " + id + "'s state machine went back from applied index " + appliedBefore + " to "
+                                + state + " installing the snapshot at " + s.meta().index());
+                    }
+                    checkStateHash(this, state);
                     previousSnapshot = durableSnapshot;
-                    replica.makeDurable(); // before the log is compacted past it
-                    durableSnapshot = s;
+                    long durable = replica.makeDurable(); // before the log is compacted past it
+                    if (holdsSnapshots) {
+                        // As KeyspaceStateMachine: what it installed, it holds in place; the core learns of it.
+                        durableSnapshot = new Snapshot(s.meta(), SnapshotData.onDemand(Math.max(s.meta().index(),
+                                durable)));
+                        core.snapshotTaken(durableSnapshot);
+                    } else {
+                        durableSnapshot = s;
+                    }
                     disk.compact(s.meta());
                     snapshotsInstalled++;
-                    log(id + " installed snapshot " + s);
+                    if (heldCopies.contains(copyKey(s))) {
+                        heldCopiesInstalled++;
+                    }
+                    if (state > s.meta().index()) {
+                        installsAheadOfIndex++;
+                        skipUpTo = Math.max(skipUpTo, state);
+                    }
+                    log(id + " installed snapshot " + s + " at applied index " + state);
+                }
+                if (rd.snapshotToSend() != null) {
+                    writeCopyLater(rd.snapshotToSend());
                 }
                 if (!rd.committedEntries().isEmpty() || !rd.entries().isEmpty()) {
                     log(id + " ready: entries " + rd.entries().size() + ", committed "
@@ -472,7 +585,7 @@ public class RaftSimulation {
             for (ReadState r : rd.readStates()) {
                 onReadState(this, r);
             }
-            if (snapshotInFlight != null && replica.appliedIndex() > snapshotInFlight.meta().index()) {
+            if (snapshotInFlight != null && replica.appliedIndex() > snapshotInFlightCapturedAt) {
                 // Written now, after more entries were applied: it must still hold exactly the captured state
                 // (checked wherever it is installed or restarted from).
                 Replica.Capture c = snapshotInFlight;
@@ -484,10 +597,33 @@ public class RaftSimulation {
                 if (snapshotInFlight != null) {
                     return; // one snapshot in flight at most: this snapshot point is skipped
                 }
-                Replica.Capture c = replica.capture(rd.snapshotRequest());
+                SnapshotMeta meta = rd.snapshotRequest();
+                if (holdsSnapshots) {
+                    // The state machine's own storage is made durable when it is written, at or past meta.
+                    checkStateHash(this, replica.appliedIndex());
+                    Replica.Capture held = heldCapture(meta);
+                    if (heldRnd.nextBoolean()) {
+                        snapshotInFlight = held;
+                        snapshotInFlightCapturedAt = replica.appliedIndex();
+                        return;
+                    }
+                    snapshotWritten(held.write());
+                    return;
+                }
+                if (replica.appliedIndex() > meta.index()) {
+                    // Ahead of the log after installing a copy past its index: a copying state machine writes what
+                    // it holds, labelled meta (as RaftNode lets it).
+                    Snapshot s = replica.snapshotNow(meta);
+                    checkStateHash(this, replica.appliedIndex());
+                    snapshotsTakenAhead++;
+                    snapshotWritten(s);
+                    return;
+                }
+                Replica.Capture c = replica.capture(meta);
                 if (c != null) {
-                    checkStateHash(this, rd.snapshotRequest().index());
+                    checkStateHash(this, meta.index());
                     snapshotInFlight = c;
+                    snapshotInFlightCapturedAt = replica.appliedIndex();
                     return;
                 }
                 Snapshot s = replica.snapshot(rd.snapshotRequest());
@@ -504,6 +640,112 @@ public class RaftSimulation {
             }
         }
 
+        /**
+         * Installs {@code s} without restoring it: the state machine is at or past its index already (the fix proposed
+         * for RaftNode, {@link #KEEP_STATE_AHEAD}). The log is compacted to it; a node that holds its snapshots holds it
+         * at its own state, one that copies keeps the leader's bytes (at or past the index too).
+         */
+        void keepStateOnInstall(Snapshot s) {
+            abandonSnapshotInFlight();
+            previousSnapshot = durableSnapshot;
+            long durable = replica.makeDurable();
+            if (holdsSnapshots) {
+                durableSnapshot = new Snapshot(s.meta(), SnapshotData.onDemand(Math.max(s.meta().index(), durable)));
+                core.snapshotTaken(durableSnapshot);
+            } else {
+                durableSnapshot = s;
+            }
+            disk.compact(s.meta());
+            snapshotsInstalled++;
+            installsKeepingState++;
+            skipUpTo = Math.max(skipUpTo, replica.appliedIndex());
+            log(id + " installed snapshot " + s + " keeping its state at applied index " + replica.appliedIndex());
+        }
+
+        /**
+         * A snapshot held in place at {@code meta}, as KeyspaceStateMachine's: its write makes the replica durable
+         * (at or past meta) and copies nothing.
+         */
+        Replica.Capture heldCapture(SnapshotMeta meta) {
+            return new Replica.Capture() {
+                @Override
+                public SnapshotMeta meta() {
+                    return meta;
+                }
+
+                @Override
+                public Snapshot write() {
+                    long durable = replica.makeDurable();
+                    heldSnapshotsTaken++;
+                    return new Snapshot(meta, SnapshotData.onDemand(Math.max(meta.index(), durable)));
+                }
+
+                @Override
+                public void abandon() {
+                    // nothing pinned
+                }
+            };
+        }
+
+        /**
+         * The core asked for a copy of its held snapshot {@code meta} for a follower: the snapshot thread writes the
+         * state as it is then, a few steps later (the leader may have applied more, lost its leadership or crashed
+         * meanwhile), and the outcome reaches the core when the Raft thread is free. One write in eight fails.
+         */
+        void writeCopyLater(SnapshotMeta meta) {
+            heldCopiesAsked++;
+            if (!holdsSnapshots) {
+                fail("node " + id + " does not hold its snapshots but was asked for a copy of the one at " + meta);
+            }
+            int e = epoch;
+            schedule(1 + heldRnd.nextInt(60), () -> {
+                if (!alive || epoch != e) {
+                    heldCopiesLostInCrash++;
+                    return; // the snapshot thread died with the process
+                }
+                if (heldRnd.nextInt(8) == 0) {
+                    log(id + " could not write the copy of " + meta);
+                    reportCopy(e, () -> {
+                        heldCopiesFailed++;
+                        core.snapshotToSendFailed(meta);
+                    });
+                    return;
+                }
+                Snapshot copy = replica.snapshotNow(meta);
+                // The state now; a keyspace's copy stands for its last write command's index (non-writes since).
+                long state = replica.appliedIndexOf(copy);
+                if (state > replica.appliedIndex() || state < meta.index()) {
+                    fail("node " + id + " wrote a copy of " + meta + " at " + state + " with its state at "
+                            + replica.appliedIndex());
+                }
+                checkStateHash(this, state);
+                heldCopies.add(copyKey(copy));
+                log(id + " wrote the copy of " + meta + " at applied index " + state);
+                reportCopy(e, () -> {
+                    heldCopiesWritten++;
+                    heldCopiesAhead += state > meta.index() ? 1 : 0;
+                    core.snapshotToSendWritten(copy);
+                });
+            });
+        }
+
+        /** Tells the core what became of a copy, once the Raft thread may call it (RaftNode.reportSnapshotToSend). */
+        private void reportCopy(int e, Runnable report) {
+            if (!alive || epoch != e) {
+                heldCopiesLostInCrash++;
+                return;
+            }
+            if (busy && asyncDriver) {
+                report.run();
+                whileSyncing();
+            } else if (busy) {
+                schedule(1, () -> reportCopy(e, report));
+            } else {
+                report.run();
+                processReady();
+            }
+        }
+
         /** A snapshot is written (durable): the core learns of it, the log is compacted behind the one before. */
         private void snapshotWritten(Snapshot s) {
             core.snapshotTaken(s);
@@ -513,7 +755,9 @@ public class RaftSimulation {
             snapshotsTaken++;
             // keep one snapshot interval of log behind the newest snapshot for slow followers
             if (older != null && older.meta().index() > disk.snapshot().index()) {
-                replica.makeDurable(); // before the log is compacted past it
+                if (!s.data().writtenOnDemand()) {
+                    replica.makeDurable(); // before the log is compacted past it
+                } // else: written by making it durable at or past s, which is past older (RaftNode syncs nothing here)
                 disk.compact(older.meta());
             }
         }
@@ -541,6 +785,13 @@ public class RaftSimulation {
                     fail("committed entry changed at index " + e.index() + " on node " + id);
                 }
             }
+            int skip = 0;
+            while (skip < committed.size() && committed.get(skip).index() <= skipUpTo
+                    && committed.get(skip).index() <= replica.appliedIndex()) {
+                skip++; // already in the state machine (installed past the snapshot's index, or restarted past the log)
+            }
+            entriesSkipped += skip;
+            committed = committed.subList(skip, committed.size());
             if (!committed.isEmpty()) {
                 if (committed.get(0).index() != replica.appliedIndex() + 1) {
                     fail("node " + id + " applies from " + committed.get(0).index() + " but applied "
@@ -553,6 +804,11 @@ public class RaftSimulation {
             }
             maxApplied = Math.max(maxApplied, replica.appliedIndex());
         }
+    }
+
+    /** Identifies a snapshot's bytes: (index, term, checksum). */
+    static List<Long> copyKey(Snapshot s) {
+        return List.of(s.meta().index(), s.meta().term(), (long) s.data().checksum());
     }
 
     static long entryHash(Entry e) {
@@ -584,6 +840,10 @@ public class RaftSimulation {
      * a volatile hash chain restored from the node's durable snapshot.
      */
     protected Replica openReplica(Node n) {
+        if (n.holdsSnapshots) {
+            // Its own durable storage holds the state (at or past a held snapshot): nothing to restore.
+            return new SimStateMachine(simStorage.computeIfAbsent(n.id, id -> new SimStateMachine.Storage()));
+        }
         SimStateMachine sm = new SimStateMachine();
         if (n.durableSnapshot != null) {
             sm.restore(n.durableSnapshot);
@@ -1000,11 +1260,62 @@ public class RaftSimulation {
         return snapshotsWrittenLater;
     }
 
+    /** Snapshots held in place taken ({@link SnapshotData#onDemand}). */
+    public long heldSnapshotsTaken() {
+        return heldSnapshotsTaken;
+    }
+
+    /** Copies of a held snapshot written for followers and reported to the core. */
+    public long heldCopiesWritten() {
+        return heldCopiesWritten;
+    }
+
+    /** Copies of a held snapshot reported as not written ({@link RaftCore#snapshotToSendFailed}). */
+    public long heldCopiesFailed() {
+        return heldCopiesFailed;
+    }
+
+    /** Installs of a copy of a held snapshot. */
+    public long heldCopiesInstalled() {
+        return heldCopiesInstalled;
+    }
+
+    /** Installs that left the state machine past the snapshot's index. */
+    public long installsAheadOfIndex() {
+        return installsAheadOfIndex;
+    }
+
+    /** Restarts of a node whose latest snapshot is held in place. */
+    public long heldRestarts() {
+        return heldRestarts;
+    }
+
+    /** Restarts whose state machine was past the log's end. */
+    public long restartsAheadOfLog() {
+        return restartsAheadOfLog;
+    }
+
+    /** Committed entries skipped because the state machine already held them. */
+    public long entriesSkipped() {
+        return entriesSkipped;
+    }
+
+    /** The held-snapshot counts of this run, for summaries. */
+    public String heldSummary() {
+        long holders = nodes.values().stream().filter(n -> n.holdsSnapshots).count();
+        return "held: nodes=" + holders + " taken=" + heldSnapshotsTaken + " copiesAsked=" + heldCopiesAsked
+                + " written=" + heldCopiesWritten + " (ahead " + heldCopiesAhead + ") failed=" + heldCopiesFailed
+                + " lostInCrash=" + heldCopiesLostInCrash + " restarts=" + heldRestarts + " installed=" + heldCopiesInstalled + " installsAhead="
+                + installsAheadOfIndex + " skipped=" + entriesSkipped + " restartsAheadOfLog=" + restartsAheadOfLog
+                + " takenAhead=" + snapshotsTakenAhead + (KEEP_STATE_AHEAD ? " installsKeepingState=" + installsKeepingState : "");
+    }
+
     /** A one-line summary of what the run exercised. */
     public String summary() {
         return "seed=" + seed + " async=" + asyncDriver + " earlySend=" + leaderSendsBeforeSync + " earlyApply=" + applyBeforeSync + " lazyCommitSync=" + syncOnlyWhenRequired + " earlyMessages=" + earlyMessages + "/" + earlyMessagesSent + " churn=" + churn + " voters=" + initialVoters + " applied=" + maxApplied + " crashes=" + crashes + " (with unsynced writes " + crashesWithUnsyncedWrites + ")"
                 + " confChanges=" + confChanges + " transfers=" + transfers + " snapshotsTaken=" + snapshotsTaken
                 + " snapshotsInstalled=" + snapshotsInstalled + " snapshotChunksStaged=" + snapshotChunksStaged + " reads=" + readsServed + " terms="
-                + leaderOfTerm.size() + " events=" + eventSeq + " fingerprint=" + Long.toHexString(fingerprint());
+                + leaderOfTerm.size() + " " + heldSummary() + " events=" + eventSeq + " fingerprint="
+                + Long.toHexString(fingerprint());
     }
 }

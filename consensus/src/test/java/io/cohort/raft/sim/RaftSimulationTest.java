@@ -3,8 +3,9 @@ package io.cohort.raft.sim;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the deterministic simulation over many seeds. {@code -Dsim.seeds=N} runs N seeds (default 500),
- * {@code -Dsim.seed=S} replays one seed verbosely.
+ * Runs the deterministic simulation over many seeds. {@code -Dsim.seeds=N} runs N seeds (default 500) from
+ * {@code -Dsim.firstSeed} (default 1), {@code -Dsim.seed=S} replays one seed ({@code -Dsim.verbose=true} for a
+ * trace), {@code -Dsim.summaries=true} prints every seed's summary.
  */
 class RaftSimulationTest {
     static final int DEFAULT_SEEDS = 500;
@@ -39,6 +40,14 @@ class RaftSimulationTest {
         long earlyMessages = 0;
         long stableBatches = 0;
         long lazySyncSeeds = 0;
+        long heldTaken = 0;
+        long heldCopiesWritten = 0;
+        long heldCopiesFailed = 0;
+        long heldCopiesInstalled = 0;
+        long installsAhead = 0;
+        long restartsAheadOfLog = 0;
+        long heldRestarts = 0;
+        long entriesSkipped = 0;
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
@@ -54,6 +63,17 @@ class RaftSimulationTest {
             earlyMessages += sim.earlyMessagesSent;
             stableBatches += sim.stableBatchesApplied;
             lazySyncSeeds += sim.syncOnlyWhenRequired ? 1 : 0;
+            heldTaken += sim.heldSnapshotsTaken();
+            heldCopiesWritten += sim.heldCopiesWritten();
+            heldCopiesFailed += sim.heldCopiesFailed();
+            heldCopiesInstalled += sim.heldCopiesInstalled();
+            installsAhead += sim.installsAheadOfIndex();
+            restartsAheadOfLog += sim.restartsAheadOfLog();
+            heldRestarts += sim.heldRestarts();
+            entriesSkipped += sim.entriesSkipped();
+            if ("true".equals(prop("sim.summaries"))) {
+                System.out.println(sim.summary());
+            }
         }
         System.out.printf("simulated %d seeds in %.1f s (entries applied %d, snapshots installed %d, conf changes %d,"
                 + " crashes losing unsynced writes %d, reads %d, leader readies sent before sync %d, readies applied before sync %d,"
@@ -61,6 +81,10 @@ class RaftSimulationTest {
                 + " seeds with lazy commit-index sync %d)%n",
                 seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync,
                 appliedBeforeSync, earlyMessages, stableBatches, lazySyncSeeds);
+        System.out.printf("  held snapshots: taken %d, copies written for followers %d (failed %d), copies installed %d,"
+                + " installs past the snapshot's index %d, committed entries skipped %d, restarts past the log's end %d,"
+                + " restarts of held nodes %d%n", heldTaken, heldCopiesWritten, heldCopiesFailed, heldCopiesInstalled,
+                installsAhead, entriesSkipped, restartsAheadOfLog, heldRestarts);
         if (seeds >= 100) {
             org.assertj.core.api.Assertions.assertThat(earlyMessages)
                     .as("messages are sent while a sync is in progress").isPositive();
@@ -72,6 +96,15 @@ class RaftSimulationTest {
                     .as("the early-send path of leaders is exercised").isPositive();
             org.assertj.core.api.Assertions.assertThat(appliedBeforeSync)
                     .as("the apply-before-sync path is exercised").isPositive();
+            org.assertj.core.api.Assertions.assertThat(heldTaken).as("snapshots held in place").isPositive();
+            org.assertj.core.api.Assertions.assertThat(heldCopiesFailed).as("copies of held snapshots not written")
+                    .isPositive();
+            org.assertj.core.api.Assertions.assertThat(heldCopiesInstalled).as("copies of held snapshots installed")
+                    .isPositive();
+            org.assertj.core.api.Assertions.assertThat(installsAhead)
+                    .as("installs of copies past the snapshot's index").isPositive();
+            org.assertj.core.api.Assertions.assertThat(heldRestarts).as("restarts of nodes holding their snapshot")
+                    .isPositive();
         }
     }
 
@@ -81,6 +114,31 @@ class RaftSimulationTest {
         for (long seed : new long[] {31, 1_001_740}) {
             run(new RaftSimulation(seed, false));
         }
+    }
+
+    /**
+     * The held-snapshot restart check has teeth: a node that holds its snapshots in place and comes back without what
+     * its state machine made durable (its files replaced, say) is caught restarting behind its held snapshot.
+     */
+    @Test
+    void aHeldNodeThatLosesItsDurableStateIsCaught() {
+        for (long seed = 1; seed <= 100; seed++) {
+            RaftSimulation sim = new RaftSimulation(seed, false) {
+                @Override
+                protected Replica openReplica(RaftSimulation.Node n) {
+                    return n.holdsSnapshots && n.durableSnapshot != null
+                            ? new SimStateMachine(new SimStateMachine.Storage()) : super.openReplica(n);
+                }
+            };
+            try {
+                sim.run();
+            } catch (AssertionError e) {
+                org.assertj.core.api.Assertions.assertThat(e.getMessage()).as("seed %d", seed)
+                        .contains("behind its held snapshot");
+                return;
+            }
+        }
+        throw new AssertionError("a held node restarting without its durable state was not caught in seeds 1..100");
     }
 
     @Test

@@ -33,6 +33,20 @@ public interface Replica {
     Snapshot snapshot(SnapshotMeta meta);
 
     /**
+     * The state as it is now, at {@link #appliedIndex()} (at or past {@code meta.index()}), as bytes labelled
+     * {@code meta}: a copy of a snapshot held in place written for a follower ({@code StateMachine.captureSnapshotToSend}),
+     * or a copying state machine's snapshot taken while it is ahead of its log after installing such a copy.
+     * {@link #restore} installs it at the applied index it holds.
+     */
+    Snapshot snapshotNow(SnapshotMeta meta);
+
+    /**
+     * The applied index the state of {@code snapshot} stands for, at or past its meta's index: a held snapshot's
+     * {@code heldIndex()}, else the applied index its bytes hold.
+     */
+    long appliedIndexOf(Snapshot snapshot);
+
+    /**
      * Captures the state at {@code meta} ({@code meta.index()} is {@link #appliedIndex()}) for a snapshot written
      * later, after more entries were applied, as a node's snapshot thread writes it beside the applies; null (the
      * default) to have {@link #snapshot} take it now.
@@ -53,11 +67,19 @@ public interface Replica {
         void abandon();
     }
 
-    /** Replaces the whole state with {@code snapshot}'s. */
+    /**
+     * Replaces the whole state with {@code snapshot}'s; {@link #appliedIndex()} is then the applied index its bytes
+     * hold, which may be past {@code snapshot.meta().index()} (a copy of a held snapshot, {@link #snapshotNow}).
+     */
     void restore(Snapshot snapshot);
 
-    /** Makes everything applied so far durable; called before the log is compacted past it. */
-    void makeDurable();
+    /**
+     * Makes everything applied so far durable; called before the log is compacted past it, and to hold a snapshot in
+     * place. Returns the applied index a restart now comes back to at least: a replica with durable storage of its
+     * own returns what it synced (for a keyspace, its last write command's index); a volatile one, whose state comes
+     * back from the durable snapshot and the log, returns its applied index.
+     */
+    long makeDurable();
 
     /**
      * The node crashed; the replica is not used again ({@link RaftSimulation#openReplica} opens the next).

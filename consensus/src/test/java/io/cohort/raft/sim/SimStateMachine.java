@@ -8,11 +8,44 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 
-/** A test state machine: a hash chain over every applied entry, snapshots padded so they need several chunks. */
+/**
+ * A test state machine: a hash chain over every applied entry, snapshots padded so they need several chunks.
+ *
+ * <p>Volatile by default: what survives a crash is the durable snapshot plus the log. With a {@link Storage} it has
+ * durable storage of its own, as a state machine that holds its snapshots in place needs: {@link #makeDurable} syncs
+ * the state to it; a process crash keeps the state as it is (the page cache keeps every write), a machine crash
+ * falls back to the last sync.
+ */
 final class SimStateMachine implements Replica {
     long applied;
     long hash = 17;
     long commands;
+    /** Durable storage of its own, or null (volatile). */
+    private final Storage storage;
+
+    /** A state machine's durable storage: the state at its last sync (survives crashes; one per node). */
+    static final class Storage {
+        private long applied;
+        private long hash = 17;
+        private long commands;
+        /** Machine crashes that lost state applied after the last sync. */
+        long rollbacks;
+    }
+
+    /** A volatile state machine. */
+    SimStateMachine() {
+        this(null);
+    }
+
+    /** A state machine over {@code storage} (null: volatile), opened at the state it last synced. */
+    SimStateMachine(Storage storage) {
+        this.storage = storage;
+        if (storage != null) {
+            applied = storage.applied;
+            hash = storage.hash;
+            commands = storage.commands;
+        }
+    }
 
     @Override
     public long appliedIndex() {
@@ -40,13 +73,28 @@ final class SimStateMachine implements Replica {
     }
 
     @Override
-    public void makeDurable() {
-        // volatile: what survives a crash is the durable snapshot plus the log
+    public long makeDurable() {
+        // Volatile (no storage): what survives a crash is the durable snapshot plus the log.
+        if (storage != null) {
+            sync();
+        }
+        return applied;
+    }
+
+    private void sync() {
+        storage.applied = applied;
+        storage.hash = hash;
+        storage.commands = commands;
     }
 
     @Override
     public void crash(boolean machineCrash) {
-        // nothing survives in memory
+        // Nothing survives in memory; with storage, a process crash keeps every write, a machine crash the synced ones.
+        if (storage != null && !machineCrash) {
+            sync();
+        } else if (storage != null && storage.applied < applied) {
+            storage.rollbacks++;
+        }
     }
 
     void apply(Entry e) {
@@ -66,6 +114,14 @@ final class SimStateMachine implements Replica {
         if (meta.index() != applied) {
             throw new AssertionError("snapshot at " + meta.index() + " but applied " + applied);
         }
+        return snapshotNow(meta);
+    }
+
+    @Override
+    public Snapshot snapshotNow(SnapshotMeta meta) {
+        if (meta.index() > applied) {
+            throw new AssertionError("snapshot at " + meta.index() + " but applied only " + applied);
+        }
         int pad = 300 + (int) Math.floorMod(hash, 900);
         ByteBuffer b = ByteBuffer.allocate(24 + pad);
         b.putLong(applied).putLong(hash).putLong(commands);
@@ -82,7 +138,7 @@ final class SimStateMachine implements Replica {
         applied = b.getLong();
         hash = b.getLong();
         commands = b.getLong();
-        if (applied != s.meta().index()) {
+        if (applied < s.meta().index()) {
             throw new AssertionError("snapshot data at " + applied + " but meta at " + s.meta().index());
         }
         int pad = 300 + (int) Math.floorMod(hash, 900);
@@ -94,6 +150,16 @@ final class SimStateMachine implements Replica {
                 throw new AssertionError("snapshot data corrupted at byte " + (24 + i));
             }
         }
+    }
+
+    @Override
+    public long appliedIndexOf(Snapshot s) {
+        if (s.data().writtenOnDemand()) {
+            return s.data().heldIndex();
+        }
+        byte[] head = new byte[8];
+        s.data().read(0, head, 0, 8);
+        return ByteBuffer.wrap(head).getLong();
     }
 
     static long mix(long z) {
