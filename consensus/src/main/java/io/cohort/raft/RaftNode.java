@@ -627,7 +627,9 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void process(Ready rd) {
-        if (rd.snapshot() != null) {
+        if (rd.snapshot() != null && rd.snapshot().meta().index() <= appliedIndex) {
+            keepStateAhead(rd.snapshot().meta());
+        } else if (rd.snapshot() != null) {
             abandonSnapshotInFlight(); // Older than the leader's: it must not be published over it.
             stateMachine.restoreSnapshot(rd.snapshot());
             storage.compact(rd.snapshot().meta());
@@ -690,6 +692,25 @@ public final class RaftNode implements AutoCloseable {
         if (!applyFirst) {
             applyAndServe(rd);
         }
+    }
+
+    /**
+     * A snapshot from the leader that the state machine is already past (it installed one written past its index, or
+     * restarted past its log's end): restoring it would take the state back. The state stays; the snapshot is taken
+     * here, at {@code meta}, as the state machine holds it, and the log is compacted to it. The staged bytes are left
+     * to the state machine's staging, which replaces them with the next snapshot received.
+     */
+    private void keepStateAhead(SnapshotMeta meta) {
+        abandonSnapshotInFlight();
+        SnapshotData data;
+        try (SnapshotCapture capture = stateMachine.captureSnapshot(meta)) {
+            data = capture.write();
+        }
+        storage.compact(meta);
+        previousSnapshot = meta;
+        toRaftThread(new Snapshot(meta, data));
+        LOG.info("member {} kept its state at applied index {}, past the snapshot at index {} term {} from the leader",
+                id, appliedIndex, meta.index(), meta.term());
     }
 
     /** Applies {@code rd} before its sync; on the pipeline thread that frees the state machine for the raft thread. */
