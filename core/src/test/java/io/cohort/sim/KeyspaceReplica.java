@@ -282,13 +282,18 @@ final class KeyspaceReplica implements Replica {
                 throw new AssertionError("snapshot holds applied index " + keyspaceApplied + ", keyspace "
                         + keyspace().appliedIndex() + ", raft " + meta.index());
             }
-            byte[] body = Files.readAllBytes(file);
-            Files.delete(file);
-            sim.snapshotBytes += body.length;
-            return new Snapshot(meta, ByteBuffer.allocate(8 + body.length).putLong(keyspaceApplied).put(body).array());
+            return encode(meta, keyspaceApplied, file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The snapshot {@code [long keyspace applied index][the keyspace snapshot file]}; the file is deleted. */
+    private Snapshot encode(SnapshotMeta meta, long keyspaceApplied, Path file) throws IOException {
+        byte[] body = Files.readAllBytes(file);
+        Files.delete(file);
+        sim.snapshotBytes += body.length;
+        return new Snapshot(meta, ByteBuffer.allocate(8 + body.length).putLong(keyspaceApplied).put(body).array());
     }
 
     /**
@@ -309,10 +314,7 @@ final class KeyspaceReplica implements Replica {
             }
             Files.deleteIfExists(file);
             pinned.writeCopy(file, Long.MAX_VALUE);
-            byte[] body = Files.readAllBytes(file);
-            Files.delete(file);
-            sim.snapshotBytes += body.length;
-            return new Snapshot(meta, ByteBuffer.allocate(8 + body.length).putLong(keyspaceApplied).put(body).array());
+            return encode(meta, keyspaceApplied, file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
