@@ -29,11 +29,6 @@ record OnDemandSnapshotData(long heldIndex) implements SnapshotData {
         throw notWritten();
     }
 
-    @Override
-    public boolean writtenOnDemand() {
-        return true;
-    }
-
     private IllegalStateException notWritten() {
         return new IllegalStateException("the snapshot is held by the state machine (at applied index " + heldIndex
                 + "): its bytes are written on demand by StateMachine.captureSnapshotToSend");

@@ -42,7 +42,7 @@ public interface SnapshotData {
      * follower needs them ({@link #onDemand}): {@link #sizeBytes()}, {@link #checksum()} and {@link #read} then throw.
      */
     default boolean writtenOnDemand() {
-        return false;
+        return heldIndex() >= 0;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import io.cohort.raft.sim.HeldSnapshotCounts;
 import io.cohort.sim.KeyspaceSimulation.PlantedBug;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -118,13 +119,7 @@ class KeyspaceSimulationTest {
         long recipeWins = 0;
         long watchesThroughInstalls = 0;
         long snapshotsWrittenLater = 0;
-        long heldTaken = 0;
-        long heldCopiesWritten = 0;
-        long heldCopiesFailed = 0;
-        long heldCopiesInstalled = 0;
-        long installsAhead = 0;
-        long restartsAheadOfLog = 0;
-        long heldRestarts = 0;
+        HeldSnapshotCounts held = new HeldSnapshotCounts();
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
             KeyspaceSimulation sim = new KeyspaceSimulation(seed, false, tempDir, PlantedBug.NONE, compactions());
             run(sim);
@@ -154,13 +149,7 @@ class KeyspaceSimulationTest {
             recipeWins += sim.recipeWins();
             watchesThroughInstalls += sim.watchesThroughSnapshotInstalls;
             snapshotsWrittenLater += sim.snapshotsWrittenLater();
-            heldTaken += sim.heldSnapshotsTaken();
-            heldCopiesWritten += sim.heldCopiesWritten();
-            heldCopiesFailed += sim.heldCopiesFailed();
-            heldCopiesInstalled += sim.heldCopiesInstalled();
-            installsAhead += sim.installsAheadOfIndex();
-            restartsAheadOfLog += sim.restartsAheadOfLog();
-            heldRestarts += sim.heldRestarts();
+            held.add(sim);
         }
         System.out.printf("keyspace simulation: %d seeds in %.1f s (%.1f s of CPU); client ops ok %d, unknown %d, refused %d;"
                 + " linearizable reads %d, serializable reads %d; %d ops checked for linearizability;"
@@ -176,10 +165,7 @@ class KeyspaceSimulationTest {
                 + " election and lock wins %d; snapshots written after more applies than captured %d%n", watchEvents,
                 progressNotifications, watchResumes, compactedCancels, watchesThroughInstalls, leaseRenewals,
                 leaseExpiries, recipeWins, snapshotsWrittenLater);
-        System.out.printf("  held snapshots: taken %d, copies written for followers %d (failed %d), copies installed %d,"
-                + " installs past the snapshot's index %d, restarts past the log's end %d, restarts of held nodes %d%n",
-                heldTaken, heldCopiesWritten, heldCopiesFailed, heldCopiesInstalled, installsAhead, restartsAheadOfLog,
-                heldRestarts);
+        System.out.println("  " + held);
         if (seeds >= 100) {
             // The run must exercise what it claims to check.
             assertThat(linearizableReads).as("linearizable reads served").isPositive();
@@ -187,10 +173,10 @@ class KeyspaceSimulationTest {
             assertThat(unknown).as("operations with an unknown outcome").isPositive();
             assertThat(snapshotsInstalled).as("snapshot installs").isPositive();
             assertThat(snapshotsWrittenLater).as("snapshots captured, then written after more applies").isPositive();
-            assertThat(heldTaken).as("snapshots held in place").isPositive();
-            assertThat(heldCopiesInstalled).as("copies of held snapshots installed").isPositive();
-            assertThat(installsAhead).as("installs of copies past the snapshot's index").isPositive();
-            assertThat(heldRestarts).as("restarts of nodes holding their snapshot").isPositive();
+            assertThat(held.taken).as("snapshots held in place").isPositive();
+            assertThat(held.copiesInstalled).as("copies of held snapshots installed").isPositive();
+            assertThat(held.installsAhead).as("installs of copies past the snapshot's index").isPositive();
+            assertThat(held.heldRestarts).as("restarts of nodes holding their snapshot").isPositive();
             assertThat(confChanges).as("membership changes").isPositive();
             assertThat(machineCrashes).as("machine crashes").isPositive();
             assertThat(crashes).as("process crashes").isGreaterThan(machineCrashes);

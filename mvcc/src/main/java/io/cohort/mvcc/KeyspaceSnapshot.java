@@ -36,10 +36,7 @@ public final class KeyspaceSnapshot implements AutoCloseable {
      * @throws IllegalArgumentException if {@code file} exists
      */
     public void writeTo(Path file, long timeoutMs) {
-        if (timeoutMs < 1) {
-            throw new IllegalArgumentException("timeoutMs must be >= 1, was " + timeoutMs);
-        }
-        view.writeTo(file, timeoutMs, true, true);
+        view.writeTo(file, checkTimeout(timeoutMs), true, true);
     }
 
     /**
@@ -52,10 +49,14 @@ public final class KeyspaceSnapshot implements AutoCloseable {
      * @throws IllegalArgumentException if {@code file} exists
      */
     public void writeCopy(Path file, long timeoutMs) {
+        view.writeTo(file, checkTimeout(timeoutMs), false, false);
+    }
+
+    private static long checkTimeout(long timeoutMs) {
         if (timeoutMs < 1) {
             throw new IllegalArgumentException("timeoutMs must be >= 1, was " + timeoutMs);
         }
-        view.writeTo(file, timeoutMs, false, false);
+        return timeoutMs;
     }
 
     /** Releases the pinned keyspace; a write in progress stops, deletes its file and throws. Idempotent, any thread. */

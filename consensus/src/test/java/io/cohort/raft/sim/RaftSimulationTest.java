@@ -40,14 +40,7 @@ class RaftSimulationTest {
         long earlyMessages = 0;
         long stableBatches = 0;
         long lazySyncSeeds = 0;
-        long heldTaken = 0;
-        long heldCopiesWritten = 0;
-        long heldCopiesFailed = 0;
-        long heldCopiesInstalled = 0;
-        long installsAhead = 0;
-        long restartsAheadOfLog = 0;
-        long heldRestarts = 0;
-        long entriesSkipped = 0;
+        HeldSnapshotCounts held = new HeldSnapshotCounts();
         String first = prop("sim.firstSeed");
         long firstSeed = first == null ? 1 : Long.parseLong(first);
         for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
@@ -63,14 +56,7 @@ class RaftSimulationTest {
             earlyMessages += sim.earlyMessagesSent;
             stableBatches += sim.stableBatchesApplied;
             lazySyncSeeds += sim.syncOnlyWhenRequired ? 1 : 0;
-            heldTaken += sim.heldSnapshotsTaken();
-            heldCopiesWritten += sim.heldCopiesWritten();
-            heldCopiesFailed += sim.heldCopiesFailed();
-            heldCopiesInstalled += sim.heldCopiesInstalled();
-            installsAhead += sim.installsAheadOfIndex();
-            restartsAheadOfLog += sim.restartsAheadOfLog();
-            heldRestarts += sim.heldRestarts();
-            entriesSkipped += sim.entriesSkipped();
+            held.add(sim);
             if ("true".equals(prop("sim.summaries"))) {
                 System.out.println(sim.summary());
             }
@@ -81,10 +67,7 @@ class RaftSimulationTest {
                 + " seeds with lazy commit-index sync %d)%n",
                 seeds, (System.nanoTime() - start) / 1e9, applied, snaps, confs, torn, reads, sentBeforeSync,
                 appliedBeforeSync, earlyMessages, stableBatches, lazySyncSeeds);
-        System.out.printf("  held snapshots: taken %d, copies written for followers %d (failed %d), copies installed %d,"
-                + " installs past the snapshot's index %d, committed entries skipped %d, restarts past the log's end %d,"
-                + " restarts of held nodes %d%n", heldTaken, heldCopiesWritten, heldCopiesFailed, heldCopiesInstalled,
-                installsAhead, entriesSkipped, restartsAheadOfLog, heldRestarts);
+        System.out.println("  " + held);
         if (seeds >= 100) {
             org.assertj.core.api.Assertions.assertThat(earlyMessages)
                     .as("messages are sent while a sync is in progress").isPositive();
@@ -96,14 +79,14 @@ class RaftSimulationTest {
                     .as("the early-send path of leaders is exercised").isPositive();
             org.assertj.core.api.Assertions.assertThat(appliedBeforeSync)
                     .as("the apply-before-sync path is exercised").isPositive();
-            org.assertj.core.api.Assertions.assertThat(heldTaken).as("snapshots held in place").isPositive();
-            org.assertj.core.api.Assertions.assertThat(heldCopiesFailed).as("copies of held snapshots not written")
+            org.assertj.core.api.Assertions.assertThat(held.taken).as("snapshots held in place").isPositive();
+            org.assertj.core.api.Assertions.assertThat(held.copiesFailed).as("copies of held snapshots not written")
                     .isPositive();
-            org.assertj.core.api.Assertions.assertThat(heldCopiesInstalled).as("copies of held snapshots installed")
+            org.assertj.core.api.Assertions.assertThat(held.copiesInstalled).as("copies of held snapshots installed")
                     .isPositive();
-            org.assertj.core.api.Assertions.assertThat(installsAhead)
+            org.assertj.core.api.Assertions.assertThat(held.installsAhead)
                     .as("installs of copies past the snapshot's index").isPositive();
-            org.assertj.core.api.Assertions.assertThat(heldRestarts).as("restarts of nodes holding their snapshot")
+            org.assertj.core.api.Assertions.assertThat(held.heldRestarts).as("restarts of nodes holding their snapshot")
                     .isPositive();
         }
     }
