@@ -13,12 +13,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -39,6 +41,15 @@ import org.slf4j.LoggerFactory;
  * idle then (one Ready at a time), and at low load this saves two thread hand-offs per step. Neither
  * thread ever runs caller code: futures complete on the callback executor.
  *
+ * <p>While the raft thread is parked, the thread that brings it work does that work itself instead of waking it
+ * (a wake-up costs tens of µs on a virtual machine, several per commit). A <b>transport thread</b> delivering a
+ * message, where the transport allows it ({@link Transport#inboundThreadsMayBlock}), runs the raft work before it
+ * reads on: the step, and a small Ready (a follower's append, fsync and reply; a leader's commit and apply). A
+ * <b>caller</b> proposing or reading hands its request to the core and sends what may go at once (a leader's
+ * appends, a follower's forwarded request); the raft thread, woken after, does the rest (the leader's own append
+ * and fsync). Whoever runs the raft work holds {@link #raftWork}: still one thread at a time, in the same order. A
+ * caller never waits for the disk, and no caller code runs in the raft work.
+ *
  * <p>The <b>snapshot thread</b> writes the snapshots the state machine captured at a snapshot point
  * ({@link StateMachine#captureSnapshot}), one at a time, off the apply path: a snapshot point that comes while one is
  * still being written is skipped. Once a snapshot is written (durable), the pipeline compacts the log behind the
@@ -57,6 +68,15 @@ public final class RaftNode implements AutoCloseable {
     private static final long JOIN_TIMEOUT_MS = 10_000;
     /** Largest batch (entries to persist, or to apply) the raft thread processes itself, see {@link #isSmall}. */
     private static final int INLINE_MAX_ENTRIES = 4;
+    /** Most rounds of raft work a transport thread runs for the parked raft thread before it reads on. */
+    private static final int INBOUND_MAX_ROUNDS = 8;
+    /**
+     * Largest last batch (entries persisted or applied by the latest Ready) at which another thread runs the raft
+     * work: above it the node is under load, and the raft thread's wake-up lets more requests join the next batch.
+     */
+    private static final int LOW_LOAD_MAX_BATCH = 2;
+    /** How long the raft thread parks at most while another thread runs the raft work with a tick due (50 µs). */
+    private static final long BUSY_PARK_NS = 50_000;
 
     private final long id;
     private final RaftCore core;
@@ -67,6 +87,8 @@ public final class RaftNode implements AutoCloseable {
     private final long tickNs;
     private final long requestTimeoutNs;
     private final int maxPendingRequests;
+    /** The transport's inbound threads may block ({@link Transport#inboundThreadsMayBlock}): they run raft work. */
+    private final boolean inboundRunsRaftWork;
 
     private final ManyToOneConcurrentArrayQueue<Object> inbox;
     /** Ready batches and written snapshots to report, one at a time, for the pipeline thread. */
@@ -92,6 +114,11 @@ public final class RaftNode implements AutoCloseable {
     private final AtomicReference<SnapshotCapture> snapshotToSendInFlight = new AtomicReference<>();
     /** What became of {@link #snapshotToSend}: the written {@link Snapshot}, or its meta if not written. */
     private final AtomicReference<Object> snapshotToSendOutcome = new AtomicReference<>();
+    /**
+     * Held by the thread running the raft work (the core, the inbox, small Readies): the raft thread, or a transport
+     * or caller thread while the raft thread is parked. Only ever tried, never waited for (but by {@link #close}).
+     */
+    private final AtomicBoolean raftWork = new AtomicBoolean();
     private volatile boolean raftIdle;
     private volatile boolean pipelineIdle;
     /**
@@ -104,10 +131,12 @@ public final class RaftNode implements AutoCloseable {
     private volatile NodeStatus status;
     private volatile Throwable failure;
 
-    // Raft thread only.
+    // The holder of raftWork only.
     private final ArrayDeque<Request> waitingForLeader = new ArrayDeque<>();
     private final List<Admin> pendingAdmin = new ArrayList<>();
     private boolean readyOutstanding;
+    /** Entries to persist or apply in the latest Ready that had any: the load, for {@link #takeRaftWorkHere}. */
+    private int lastBatch;
     /** A {@link WrittenSnapshot} is with the pipeline thread (no Ready is handed out meanwhile). */
     private boolean snapshotReportOutstanding;
     /** The term and leader last seen, to notice a leadership change (reads in flight are then asked again). */
@@ -132,6 +161,7 @@ public final class RaftNode implements AutoCloseable {
         this.id = b.raftConfig.id;
         this.storage = Objects.requireNonNull(b.storage, "storage");
         this.transport = Objects.requireNonNull(b.transport, "transport");
+        this.inboundRunsRaftWork = transport.inboundThreadsMayBlock();
         this.stateMachine = Objects.requireNonNull(b.stateMachine, "stateMachine");
         this.callbackExecutor = b.callbackExecutor;
         this.tickNs = TimeUnit.MILLISECONDS.toNanos(b.tickMs);
@@ -175,7 +205,19 @@ public final class RaftNode implements AutoCloseable {
         raftThread.start();
         pipelineThread.start();
         snapshotThread.start();
-        transport.start(id, this::onInbound);
+        transport.start(id, new Transport.Inbound() {
+            @Override
+            public void onMessage(long fromId, DirectBuffer buffer, int offset, int length) {
+                onInbound(fromId, buffer, offset, length);
+            }
+
+            @Override
+            public void onDrained(long fromId) {
+                if (inboundRunsRaftWork && takeRaftWorkHere()) {
+                    runRaftWorkOnInbound();
+                }
+            }
+        });
         return this;
     }
 
@@ -264,6 +306,7 @@ public final class RaftNode implements AutoCloseable {
         LockSupport.unpark(pipelineThread);
         join(raftThread);
         join(pipelineThread);
+        awaitRaftWorkLetGo();
         abandonSnapshotInFlight();
         SnapshotCapture toSend = snapshotToSendInFlight.get();
         if (toSend != null) {
@@ -304,10 +347,12 @@ public final class RaftNode implements AutoCloseable {
             }
             return;
         }
-        wakeRaft();
+        if (takeRaftWorkHere()) {
+            sendEarlyForCaller();
+        }
     }
 
-    private void onInbound(long fromId, org.agrona.DirectBuffer buffer, int offset, int length) {
+    private void onInbound(long fromId, DirectBuffer buffer, int offset, int length) {
         Message m;
         try {
             m = MessageCodec.decode(buffer, offset, length);
@@ -319,9 +364,41 @@ public final class RaftNode implements AutoCloseable {
             droppedInbound.incrementAndGet();
             return;
         }
-        wakeRaft();
+        if (!inboundRunsRaftWork) {
+            wakeRaft();
+        } // Else onDrained follows on this thread: it runs the raft work for everything read (or wakes the thread).
     }
 
+    /**
+     * After queuing an item: true if this thread now holds {@link #raftWork} to run the work itself (the raft thread
+     * is parked); else the item is seen in time by the raft thread (woken here if parked) or by whoever holds
+     * {@link #raftWork} (it looks for work after it lets go).
+     */
+    private boolean takeRaftWorkHere() {
+        if (!raftIdle) {
+            return false; // Awake: it looks at the inbox before it parks.
+        }
+        // An interrupted thread must not run it: an interrupt closes the NIO channel (transport, log) it is in.
+        if (running && !Thread.currentThread().isInterrupted()) {
+            if (!raftWork.compareAndSet(false, true)) {
+                return false; // Held: the holder looks for work after it lets go.
+            }
+            // Only at low load: while the pipeline syncs a batch, or after a batch of several requests, the raft
+            // thread does it all, as before: its wake-up lets more requests join a batch (one fsync for all).
+            if (running && !readyOutstanding && !snapshotReportOutstanding && lastBatch <= LOW_LOAD_MAX_BATCH) {
+                return true;
+            }
+            raftWork.set(false);
+        }
+        LockSupport.unpark(raftThread);
+        return false;
+    }
+
+    /**
+     * Wakes the raft thread if it is parked. Whoever holds {@link #raftWork} meanwhile looks for work after it lets
+     * go (the raft thread before it parks, another thread before it returns), so an item queued before this call is
+     * never left behind.
+     */
     private void wakeRaft() {
         if (raftIdle) {
             LockSupport.unpark(raftThread);
@@ -340,68 +417,36 @@ public final class RaftNode implements AutoCloseable {
         long nextTickNs = System.nanoTime() + tickNs;
         try {
             while (running) {
-                int work = drainInbox();
-                if (core.term() != observedTerm || core.leaderId() != observedLeader) {
-                    observedTerm = core.term();
-                    observedLeader = core.leaderId();
-                    work += retryReads();
-                }
-                long now = System.nanoTime();
-                if (now - nextTickNs >= 0) {
-                    core.tick();
-                    nextTickNs += tickNs;
-                    if (now - nextTickNs > 10 * tickNs) {
-                        nextTickNs = now + tickNs; // Paused for long (GC, debugger): don't burst ticks.
+                if (!raftWork.compareAndSet(false, true)) {
+                    // A transport or caller thread runs the raft work: it wakes this thread if it leaves any.
+                    raftIdle = true;
+                    if (raftWork.get()) {
+                        LockSupport.parkNanos(Math.max(BUSY_PARK_NS, nextTickNs - System.nanoTime()));
                     }
-                    expireRequests(now);
-                    work++;
+                    raftIdle = false;
+                    continue;
                 }
-                work += drainPipelineOutbox();
-                work += reportSnapshotToSend();
-                if (readyOutstanding) {
-                    // The pipeline is syncing a batch: what needs no sync goes out now, not after it,
-                    // and commits learnt meanwhile are applied now if the pipeline is done applying.
-                    List<Message> early = core.takeEarlyMessages();
-                    if (!early.isEmpty()) {
-                        send(early, earlySendBuffer);
+                int work = 0;
+                try {
+                    long now = System.nanoTime();
+                    if (now - nextTickNs >= 0) {
+                        core.tick();
+                        nextTickNs += tickNs;
+                        if (now - nextTickNs > 10 * tickNs) {
+                            nextTickNs = now + tickNs; // Paused for long (GC, debugger): don't burst ticks.
+                        }
+                        expireRequests(now);
                         work++;
                     }
-                    if (stateMachineReleased) {
-                        work += applyStableCommitted();
-                    }
-                } else if (snapshotReportOutstanding) {
-                    // The pipeline compacts the log behind a written snapshot; the next Ready waits for it.
-                } else if (snapshotWritten.get() != null) {
-                    snapshotReportOutstanding = true;
-                    boolean offered = readyQueue.offer(new WrittenSnapshot(snapshotWritten.getAndSet(null)));
-                    assert offered : "one item at a time";
-                    wakePipeline();
-                    work++;
-                } else if (core.hasReady()) {
-                    Ready rd = core.ready();
-                    readyOutstanding = true;
-                    if (isSmall(rd)) {
-                        // The pipeline is idle (no Ready outstanding): doing a small batch here saves two
-                        // thread hand-offs (raft -> pipeline -> raft) on the commit path at low load.
-                        process(rd);
-                        core.advance(rd);
-                        readyOutstanding = false;
-                        checkAdmin();
-                    } else {
-                        stateMachineReleased = false;
-                        boolean offered = readyQueue.offer(rd);
-                        assert offered : "one Ready at a time";
-                        wakePipeline();
-                    }
-                    work++;
+                    work += doRaftWork();
+                } finally {
+                    raftWork.set(false);
                 }
                 if (work > 0) {
-                    publishStatus();
                     continue;
                 }
                 raftIdle = true;
-                if (inbox.isEmpty() && pipelineOutbox.isEmpty() && snapshotToSendOutcome.get() == null
-                        && (snapshotWritten.get() == null || readyOutstanding || snapshotReportOutstanding)) {
+                if (!hasRaftWork()) {
                     LockSupport.parkNanos(Math.max(1, nextTickNs - System.nanoTime()));
                 }
                 raftIdle = false;
@@ -409,6 +454,122 @@ public final class RaftNode implements AutoCloseable {
         } catch (Throwable t) {
             fail("raft thread", t);
         }
+    }
+
+    /** True if raft work is waiting (the core's own Ready aside): what the raft thread checks before it parks. */
+    private boolean hasRaftWork() {
+        return !inbox.isEmpty() || !pipelineOutbox.isEmpty() || snapshotToSendOutcome.get() != null
+                || (snapshotWritten.get() != null && !readyOutstanding && !snapshotReportOutstanding);
+    }
+
+    /**
+     * One round of the raft work, ticks aside: takes the inbox, hands out or processes the next Ready, reports
+     * what the pipeline and snapshot threads finished. Returns how much it did (0: nothing to do). The caller
+     * holds {@link #raftWork}.
+     */
+    private int doRaftWork() {
+        int work = drainInbox();
+        if (core.term() != observedTerm || core.leaderId() != observedLeader) {
+            observedTerm = core.term();
+            observedLeader = core.leaderId();
+            work += retryReads();
+        }
+        work += drainPipelineOutbox();
+        work += reportSnapshotToSend();
+        if (readyOutstanding) {
+            // The pipeline is syncing a batch: what needs no sync goes out now, not after it,
+            // and commits learnt meanwhile are applied now if the pipeline is done applying.
+            List<Message> early = core.takeEarlyMessages();
+            if (!early.isEmpty()) {
+                send(early, earlySendBuffer);
+                work++;
+            }
+            if (stateMachineReleased) {
+                work += applyStableCommitted();
+            }
+        } else if (snapshotReportOutstanding) {
+            // The pipeline compacts the log behind a written snapshot; the next Ready waits for it.
+        } else if (snapshotWritten.get() != null) {
+            snapshotReportOutstanding = true;
+            boolean offered = readyQueue.offer(new WrittenSnapshot(snapshotWritten.getAndSet(null)));
+            assert offered : "one item at a time";
+            wakePipeline();
+            work++;
+        } else if (core.hasReady()) {
+            Ready rd = core.ready();
+            readyOutstanding = true;
+            int batch = Math.max(rd.entries().size(), rd.committedEntries().size());
+            if (batch > 0) {
+                lastBatch = batch;
+            }
+            if (isSmall(rd)) {
+                // The pipeline is idle (no Ready outstanding): doing a small batch here saves two
+                // thread hand-offs (raft -> pipeline -> raft) on the commit path at low load.
+                process(rd);
+                core.advance(rd);
+                readyOutstanding = false;
+                checkAdmin();
+            } else {
+                stateMachineReleased = false;
+                boolean offered = readyQueue.offer(rd);
+                assert offered : "one Ready at a time";
+                wakePipeline();
+            }
+            work++;
+        }
+        if (work > 0) {
+            publishStatus();
+        }
+        return work;
+    }
+
+    /**
+     * On a transport thread that delivered a message while the raft thread was parked, holding {@link #raftWork}:
+     * runs the raft work here (a follower's append, fsync and reply; a leader's commit and apply) instead of waking
+     * the raft thread, for at most {@link #INBOUND_MAX_ROUNDS} rounds; wakes it for what is left.
+     */
+    private void runRaftWorkOnInbound() {
+        boolean left = false;
+        try {
+            int rounds = 0;
+            while (running && doRaftWork() > 0) {
+                // A batch went to the pipeline (or a snapshot report): the raft thread takes over from here.
+                if (++rounds == INBOUND_MAX_ROUNDS || readyOutstanding || snapshotReportOutstanding) {
+                    left = true;
+                    break;
+                }
+            }
+            left |= running && core.hasReady();
+        } catch (Throwable t) {
+            fail("raft work on " + Thread.currentThread().getName(), t);
+        } finally {
+            raftWork.set(false);
+        }
+        if (left || hasRaftWork()) {
+            LockSupport.unpark(raftThread);
+        }
+    }
+
+    /**
+     * On a caller's thread that queued a request while the raft thread was parked, holding {@link #raftWork}: hands
+     * the inbox to the core and sends what may go before any sync (a leader's appends and heartbeats, a follower's
+     * forwarded request), so followers start on it while the raft thread wakes for the rest (the leader's own
+     * append and fsync). Never syncs: a caller does not wait for the disk.
+     */
+    private void sendEarlyForCaller() {
+        try {
+            drainInbox();
+            List<Message> early = core.takeEarlyMessages();
+            if (!early.isEmpty()) {
+                send(early, earlySendBuffer);
+            }
+            publishStatus();
+        } catch (Throwable t) {
+            fail("raft work on " + Thread.currentThread().getName(), t);
+        } finally {
+            raftWork.set(false);
+        }
+        LockSupport.unpark(raftThread);
     }
 
     private int drainInbox() {
@@ -1050,6 +1211,22 @@ public final class RaftNode implements AutoCloseable {
     /** The error that stopped this node, or null if it is running or was closed normally. */
     public Throwable failure() {
         return failure;
+    }
+
+    /**
+     * Waits (bounded) until no transport or caller thread runs the raft work, and keeps {@link #raftWork} so none
+     * starts again: the storage closes next. Called once the raft thread has ended.
+     */
+    private void awaitRaftWorkLetGo() {
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_TIMEOUT_MS);
+        while (!raftWork.compareAndSet(false, true)) {
+            if (System.nanoTime() - deadlineNs > 0) {
+                LOG.warn("member {}: the raft work running on another thread did not stop within {} ms", id,
+                        JOIN_TIMEOUT_MS);
+                return;
+            }
+            LockSupport.parkNanos(BUSY_PARK_NS);
+        }
     }
 
     private void join(Thread t) {

@@ -29,7 +29,16 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import io.cohort.raft.Transport;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import org.agrona.DirectBuffer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,6 +67,8 @@ class RaftNodeTest {
     /** Keeps every applied command in order; snapshots are the whole list. */
     static class ListStateMachine implements StateMachine {
         final List<String> applied = Collections.synchronizedList(new ArrayList<>());
+        /** The names of the threads that applied commands. */
+        final Set<String> applyThreads = ConcurrentHashMap.newKeySet();
         volatile long appliedIndex;
         volatile Snapshot latest;
 
@@ -69,6 +80,7 @@ class RaftNodeTest {
         @Override
         public List<?> apply(List<Entry> committed) {
             List<String> results = new ArrayList<>(committed.size());
+            applyThreads.add(Thread.currentThread().getName());
             for (Entry e : committed) {
                 assertThat(e.index()).isGreaterThan(appliedIndex);
                 String command = new String(e.data(), StandardCharsets.UTF_8);
@@ -104,6 +116,11 @@ class RaftNodeTest {
     }
 
     private RaftNode start(long id, Function<Long, LogStorage> storage, long snapshotInterval) {
+        return start(id, storage, snapshotInterval, network.transport(id), ForkJoinPool.commonPool());
+    }
+
+    private RaftNode start(long id, Function<Long, LogStorage> storage, long snapshotInterval, Transport transport,
+                           Executor callbacks) {
         ListStateMachine sm = machines.computeIfAbsent(id, k -> new ListStateMachine());
         RaftNode n = RaftNode.builder(id)
                 // 300 ms elections: the machine running the suite may be loaded, and these tests are not about
@@ -111,13 +128,42 @@ class RaftNodeTest {
                 .raft(r -> r.bootstrap(THREE).electionTicks(30).heartbeatTicks(1).randomSeed(id)
                         .snapshotIntervalEntries(snapshotInterval))
                 .storage(storage.apply(id))
-                .transport(network.transport(id))
+                .transport(transport)
                 .stateMachine(sm)
+                .callbackExecutor(callbacks)
                 .tickMs(10)
                 .requestTimeoutMs(3_000)
                 .start();
         nodes.put(id, n);
         return n;
+    }
+
+    /** {@code t}, saying its inbound threads may block (onDrained after each message): nodes run raft work there. */
+    private static Transport inboundThreadsMayBlock(Transport t) {
+        return new Transport() {
+            @Override
+            public void start(long selfId, Inbound inbound) {
+                t.start(selfId, (fromId, buffer, offset, length) -> {
+                    inbound.onMessage(fromId, buffer, offset, length);
+                    inbound.onDrained(fromId); // as a transport that reads one message at a time
+                });
+            }
+
+            @Override
+            public boolean send(long toId, DirectBuffer buffer, int offset, int length) {
+                return t.send(toId, buffer, offset, length);
+            }
+
+            @Override
+            public boolean inboundThreadsMayBlock() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+                t.close();
+            }
+        };
     }
 
     private RaftNode awaitLeader() throws InterruptedException {
@@ -187,6 +233,47 @@ class RaftNodeTest {
         for (int i = 0; i < 300; i++) {
             int position = sorted.indexOf(indexes.get(i));
             assertThat(order.get(position)).isEqualTo("cmd-" + i);
+        }
+    }
+
+    @Test
+    void whileTheRaftThreadIsParkedInboundThreadsRunTheRaftWorkButCallbacksStayOnTheExecutor() throws Exception {
+        ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-callbacks"));
+        try {
+            Function<Long, LogStorage> chronicle = id -> ChronicleLogStorage.open(tmp.resolve("log-" + id));
+            for (long id = 1; id <= 3; id++) {
+                start(id, chronicle, 0, inboundThreadsMayBlock(network.transport(id)), callbacks);
+            }
+            RaftNode leader = awaitLeader();
+            Set<String> callbackThreads = ConcurrentHashMap.newKeySet();
+            List<String> expected = new ArrayList<>();
+            String testThread = Thread.currentThread().getName();
+            for (int i = 0; i < 40; i++) {
+                expected.add("one-" + i);
+                CompletableFuture<Applied> f = leader.propose(utf8("one-" + i));
+                f.whenComplete((r, e) -> callbackThreads.add(Thread.currentThread().getName()));
+                assertThat(f.get(10, TimeUnit.SECONDS).result()).isEqualTo("applied one-" + i + " at "
+                        + f.get().index());
+                Thread.sleep(2); // one at a time, with room for the raft threads to park in between
+            }
+            awaitApplied(expected, 1, 2, 3);
+            // The followers' appends and applies ran where the messages were delivered, not only on the raft threads.
+            Set<String> followerApplyThreads = new HashSet<>();
+            for (RaftNode n : nodes.values()) {
+                if (n != leader) {
+                    followerApplyThreads.addAll(machines.get(n.id()).applyThreads);
+                }
+            }
+            assertThat(followerApplyThreads).as("threads that applied on the followers")
+                    .anyMatch(name -> !name.startsWith("cohort-raft-"));
+            // A dependent runs on the thread completing the future (the executor), or on the test's own thread when
+            // it was added after completion; never on a thread that runs raft work.
+            assertThat(callbackThreads).contains("test-callbacks");
+            assertThat(callbackThreads).allMatch(name -> name.equals("test-callbacks") || name.equals(testThread),
+                    "the callback executor's thread or the test's");
+        } finally {
+            nodes.values().forEach(RaftNode::close);
+            callbacks.shutdownNow();
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,8 @@ public final class TcpTransport implements Transport {
     private final Set<InboundConnection> inboundAll = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inboundCount = new AtomicInteger();
     private final Object lifecycleLock = new Object();
-    private final Object deliveryLock = new Object();
+    /** Deliveries hold the read lock (connections deliver at once); start and close the write lock. */
+    private final ReentrantReadWriteLock deliveryLock = new ReentrantReadWriteLock();
     private final Handler handler = new Handler();
     private final RepeatFilter refusalLog = new RepeatFilter(256, 60_000);
     private Thread acceptor; // guarded by lifecycleLock
@@ -230,8 +232,11 @@ public final class TcpTransport implements Transport {
             if (started) {
                 throw new IllegalStateException("member " + selfId + ": transport is already started");
             }
-            synchronized (deliveryLock) {
+            deliveryLock.writeLock().lock();
+            try {
                 this.inbound = inbound;
+            } finally {
+                deliveryLock.writeLock().unlock();
             }
             started = true;
             acceptor = new Thread(this::acceptLoop, "cohort-tcp-" + selfId + "-acceptor");
@@ -267,6 +272,12 @@ public final class TcpTransport implements Transport {
         return true;
     }
 
+    /** True: every inbound connection has its own reading thread, so a receiver may do a message's work on it. */
+    @Override
+    public boolean inboundThreadsMayBlock() {
+        return true;
+    }
+
     @Override
     public void close() {
         Thread acceptorThread;
@@ -282,8 +293,11 @@ public final class TcpTransport implements Transport {
         if (watchdogThread != null) {
             LockSupport.unpark(watchdogThread);
         }
-        synchronized (deliveryLock) { // waits for a delivery in progress; none start afterwards
+        deliveryLock.writeLock().lock(); // waits for deliveries in progress; none start afterwards
+        try {
             inbound = null;
+        } finally {
+            deliveryLock.writeLock().unlock();
         }
         try {
             server.close();
@@ -431,8 +445,27 @@ public final class TcpTransport implements Transport {
         }
 
         @Override
+        public void drained(long fromId) {
+            deliveryLock.readLock().lock();
+            try {
+                Inbound target = inbound;
+                if (target == null) {
+                    return;
+                }
+                try {
+                    target.onDrained(fromId);
+                } catch (RuntimeException e) {
+                    LOG.warn("member {}: the inbound handler failed after messages from {}", settings.memberId(), fromId, e);
+                }
+            } finally {
+                deliveryLock.readLock().unlock();
+            }
+        }
+
+        @Override
         public void deliver(long fromId, DirectBuffer buffer, int offset, int length) {
-            synchronized (deliveryLock) {
+            deliveryLock.readLock().lock();
+            try {
                 Inbound target = inbound;
                 if (target == null) {
                     return;
@@ -442,6 +475,8 @@ public final class TcpTransport implements Transport {
                 } catch (RuntimeException e) {
                     LOG.warn("member {}: the inbound handler failed on a message from {}", settings.memberId(), fromId, e);
                 }
+            } finally {
+                deliveryLock.readLock().unlock();
             }
         }
     }

@@ -106,6 +106,71 @@ class TcpTransportTest {
     }
 
     @Test
+    void everyRunOfMessagesEndsWithOnDrainedOnTheReadingThreadAndNoRunIsLongerThan16() throws Exception {
+        List<String> events = new ArrayList<>(); // "m" per message, "d" per drained, in order; guarded by itself
+        List<String> threads = new ArrayList<>();
+        java.util.concurrent.CountDownLatch firstHeld = new java.util.concurrent.CountDownLatch(1);
+        TcpTransport a = track(member(1).build());
+        TcpTransport b = track(member(2).build());
+        assertThat(b.inboundThreadsMayBlock()).isTrue();
+        a.addPeer(2, b.localAddress());
+        b.addPeer(1, a.localAddress());
+        a.start(1, new Recorder());
+        b.start(2, new io.cohort.raft.Transport.Inbound() {
+            @Override
+            public void onMessage(long fromId, org.agrona.DirectBuffer buffer, int offset, int length) {
+                synchronized (events) {
+                    events.add("m");
+                    threads.add(Thread.currentThread().getName());
+                }
+                if (firstHeld.getCount() > 0) {
+                    firstHeld.countDown();
+                    sleepMs(200); // the rest pile up in the read buffer meanwhile: they come as runs
+                }
+            }
+
+            @Override
+            public void onDrained(long fromId) {
+                assertThat(fromId).isEqualTo(1);
+                synchronized (events) {
+                    events.add("d");
+                    threads.add(Thread.currentThread().getName());
+                }
+            }
+        });
+        awaitTrue("1 connected to 2", 5_000, () -> a.isConnected(2));
+        int n = 300;
+        sendRetrying(a, 2, new byte[] {0}, 5_000);
+        firstHeld.await();
+        for (int i = 1; i < n; i++) {
+            sendRetrying(a, 2, new byte[] {(byte) i}, 5_000);
+        }
+        awaitTrue("all messages and the last run's end", 10_000, () -> {
+            synchronized (events) {
+                return events.stream().filter("m"::equals).count() == n && events.get(events.size() - 1).equals("d");
+            }
+        });
+        synchronized (events) {
+            int run = 0;
+            int longest = 0;
+            for (String e : events) {
+                run = e.equals("m") ? run + 1 : 0;
+                longest = Math.max(longest, run);
+            }
+            assertThat(longest).as("longest run of messages without onDrained").isBetween(2, 16);
+            assertThat(new java.util.HashSet<>(threads)).as("threads that delivered").hasSize(1);
+        }
+    }
+
+    private static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void messagesUpToTheFrameLimitArriveAndLargerOnesAreRejectedWithATypedException() throws Exception {
         int limit = 4 << 20;
         Recorder in = new Recorder();

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class InboundConnection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(InboundConnection.class);
     private static final int READ_BUFFER_BYTES = 64 * 1024;
+    /** Most messages delivered before the consensus layer is told of a run's end ({@code drained}) anyway. */
+    private static final int MAX_RUN_MESSAGES = 16;
 
     private final Settings settings;
     private final Counters counters;
@@ -70,7 +72,8 @@ public final class InboundConnection implements Runnable {
             if (closed) {
                 return;
             }
-            DataInputStream in = new DataInputStream(new BufferedInputStream(connection.socket().getInputStream(), READ_BUFFER_BYTES));
+            FrameReadBuffer buffered = new FrameReadBuffer(connection.socket().getInputStream(), READ_BUFFER_BYTES);
+            DataInputStream in = new DataInputStream(buffered);
             Handshake.Hello hello = Handshake.readHello(in);
             InboundHandler.Refusal refusal = handler.admit(hello, connection.peerCommonName());
             if (refusal != null) {
@@ -84,7 +87,7 @@ public final class InboundConnection implements Runnable {
             memberId = hello.fromMemberId();
             handler.register(memberId, this);
             LOG.debug("member {}: accepted a connection from member {} at {}", self, memberId, remote);
-            readFrames(in, remote);
+            readFrames(in, buffered, remote);
         } catch (SSLException e) {
             counters.tlsHandshakesFailed.incrementAndGet();
             if (!closed) {
@@ -121,7 +124,8 @@ public final class InboundConnection implements Runnable {
         }
     }
 
-    private void readFrames(DataInputStream in, String remote) throws IOException {
+    private void readFrames(DataInputStream in, FrameReadBuffer buffered, String remote) throws IOException {
+        int run = 0; // messages delivered since the last drained()
         byte[] payload = new byte[Math.min(READ_BUFFER_BYTES, settings.maxFrameBytes())];
         UnsafeBuffer view = new UnsafeBuffer(payload);
         while (!closed) {
@@ -154,6 +158,28 @@ public final class InboundConnection implements Runnable {
             }
             counters.framesReceived.incrementAndGet();
             handler.deliver(memberId, view, 0, length);
+            if (++run == MAX_RUN_MESSAGES || !buffered.holdsWholeFrame()) {
+                run = 0;
+                handler.drained(memberId);
+            }
+        }
+    }
+
+    /** The read buffer, which can tell (without a system call) whether the next frame is already wholly in it. */
+    static final class FrameReadBuffer extends BufferedInputStream {
+        FrameReadBuffer(java.io.InputStream in, int sizeBytes) {
+            super(in, sizeBytes);
+        }
+
+        /** True if a whole frame (header and payload) is buffered: the next read will not wait for the peer. */
+        boolean holdsWholeFrame() {
+            int n = count - pos;
+            if (n < Frames.HEADER_BYTES) {
+                return false;
+            }
+            int length = (buf[pos] & 0xff) << 24 | (buf[pos + 1] & 0xff) << 16 | (buf[pos + 2] & 0xff) << 8
+                    | buf[pos + 3] & 0xff;
+            return length >= 0 && n - Frames.HEADER_BYTES >= length;
         }
     }
 }

@@ -20,6 +20,9 @@ public interface InboundHandler {
     /** Hands one checked message to the consensus layer. */
     void deliver(long fromId, DirectBuffer buffer, int offset, int length);
 
+    /** Tells the consensus layer that nothing more from {@code fromId} is waiting to be read (or a run ended). */
+    void drained(long fromId);
+
     /** A refused hello: the status code sent back and the reason logged on both sides. */
     record Refusal(byte status, String reason) {
     }
