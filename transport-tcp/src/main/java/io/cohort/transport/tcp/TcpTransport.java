@@ -446,17 +446,13 @@ public final class TcpTransport implements Transport {
 
         @Override
         public void drained(long fromId) {
-            deliveryLock.readLock().lock();
+            Inbound target = lockInbound();
             try {
-                Inbound target = inbound;
-                if (target == null) {
-                    return;
-                }
-                try {
+                if (target != null) {
                     target.onDrained(fromId);
-                } catch (RuntimeException e) {
-                    LOG.warn("member {}: the inbound handler failed after messages from {}", settings.memberId(), fromId, e);
                 }
+            } catch (RuntimeException e) {
+                LOG.warn("member {}: the inbound handler failed after messages from {}", settings.memberId(), fromId, e);
             } finally {
                 deliveryLock.readLock().unlock();
             }
@@ -464,20 +460,22 @@ public final class TcpTransport implements Transport {
 
         @Override
         public void deliver(long fromId, DirectBuffer buffer, int offset, int length) {
-            deliveryLock.readLock().lock();
+            Inbound target = lockInbound();
             try {
-                Inbound target = inbound;
-                if (target == null) {
-                    return;
-                }
-                try {
+                if (target != null) {
                     target.onMessage(fromId, buffer, offset, length);
-                } catch (RuntimeException e) {
-                    LOG.warn("member {}: the inbound handler failed on a message from {}", settings.memberId(), fromId, e);
                 }
+            } catch (RuntimeException e) {
+                LOG.warn("member {}: the inbound handler failed on a message from {}", settings.memberId(), fromId, e);
             } finally {
                 deliveryLock.readLock().unlock();
             }
+        }
+
+        /** Takes the delivery read lock (the caller releases it) and returns the inbound, null once closed. */
+        private Inbound lockInbound() {
+            deliveryLock.readLock().lock();
+            return inbound;
         }
     }
 

@@ -23,6 +23,8 @@ public final class InboundConnection implements Runnable {
     private static final int READ_BUFFER_BYTES = 64 * 1024;
     /** Most messages delivered before the consensus layer is told of a run's end ({@code drained}) anyway. */
     private static final int MAX_RUN_MESSAGES = 16;
+    /** Messages delivered since the last {@code drained} (reading thread only). */
+    private int deliveredSinceDrained;
 
     private final Settings settings;
     private final Counters counters;
@@ -125,7 +127,16 @@ public final class InboundConnection implements Runnable {
     }
 
     private void readFrames(DataInputStream in, FrameReadBuffer buffered, String remote) throws IOException {
-        int run = 0; // messages delivered since the last drained()
+        try {
+            readFramesUntilEnd(in, buffered, remote);
+        } finally {
+            if (deliveredSinceDrained > 0) {
+                handler.drained(memberId); // what was delivered is not left waiting when the connection ends
+            }
+        }
+    }
+
+    private void readFramesUntilEnd(DataInputStream in, FrameReadBuffer buffered, String remote) throws IOException {
         byte[] payload = new byte[Math.min(READ_BUFFER_BYTES, settings.maxFrameBytes())];
         UnsafeBuffer view = new UnsafeBuffer(payload);
         while (!closed) {
@@ -158,8 +169,8 @@ public final class InboundConnection implements Runnable {
             }
             counters.framesReceived.incrementAndGet();
             handler.deliver(memberId, view, 0, length);
-            if (++run == MAX_RUN_MESSAGES || !buffered.holdsWholeFrame()) {
-                run = 0;
+            if (++deliveredSinceDrained == MAX_RUN_MESSAGES || !buffered.holdsWholeFrame()) {
+                deliveredSinceDrained = 0;
                 handler.drained(memberId);
             }
         }
