@@ -479,11 +479,7 @@ public final class RaftNode implements AutoCloseable {
         if (readyOutstanding) {
             // The pipeline is syncing a batch: what needs no sync goes out now, not after it,
             // and commits learnt meanwhile are applied now if the pipeline is done applying.
-            List<Message> early = core.takeEarlyMessages();
-            if (!early.isEmpty()) {
-                send(early, earlySendBuffer);
-                work++;
-            }
+            work += sendEarlyMessages();
             if (stateMachineReleased) {
                 work += applyStableCommitted();
             }
@@ -543,10 +539,7 @@ public final class RaftNode implements AutoCloseable {
         } catch (Throwable t) {
             fail("raft work on " + Thread.currentThread().getName(), t);
         } finally {
-            raftWork.set(false);
-        }
-        if (left || hasRaftWork()) {
-            LockSupport.unpark(raftThread);
+            letGoOfRaftWork(left);
         }
     }
 
@@ -559,17 +552,31 @@ public final class RaftNode implements AutoCloseable {
     private void sendEarlyForCaller() {
         try {
             drainInbox();
-            List<Message> early = core.takeEarlyMessages();
-            if (!early.isEmpty()) {
-                send(early, earlySendBuffer);
-            }
+            sendEarlyMessages();
             publishStatus();
         } catch (Throwable t) {
             fail("raft work on " + Thread.currentThread().getName(), t);
         } finally {
-            raftWork.set(false);
+            letGoOfRaftWork(true); // The Ready (the leader's own append and fsync) is the raft thread's.
         }
-        LockSupport.unpark(raftThread);
+    }
+
+    /** Sends what the core lets go before the sync ({@link RaftCore#takeEarlyMessages}); 1 if anything. */
+    private int sendEarlyMessages() {
+        List<Message> early = core.takeEarlyMessages();
+        if (early.isEmpty()) {
+            return 0;
+        }
+        send(early, earlySendBuffer);
+        return 1;
+    }
+
+    /** Lets go of {@link #raftWork} (another thread's run of it) and wakes the raft thread if work is left. */
+    private void letGoOfRaftWork(boolean workLeft) {
+        raftWork.set(false);
+        if (workLeft || hasRaftWork()) {
+            LockSupport.unpark(raftThread);
+        }
     }
 
     private int drainInbox() {

@@ -102,11 +102,7 @@ public final class SnapshotStore {
      */
     public synchronized FileSnapshotData publish(Path file, SnapshotMeta meta, long keyspaceIndex, long sizeBytes,
                                                  int checksum) {
-        Stored current = latest();
-        if (current != null && current.meta().index() > meta.index()) {
-            throw new IllegalStateException("refusing to store the snapshot at index " + meta.index() + " over the newer "
-                    + "one at index " + current.meta().index() + " in " + dir);
-        }
+        refuseOlderThanStored(meta);
         Path data = dataFile(meta);
         try {
             force(file);
@@ -127,11 +123,7 @@ public final class SnapshotStore {
      * @throws IllegalStateException if the store holds a newer snapshot (snapshots never move backwards)
      */
     public synchronized void publishHeld(SnapshotMeta meta, long keyspaceIndex) {
-        Stored current = latest();
-        if (current != null && current.meta().index() > meta.index()) {
-            throw new IllegalStateException("refusing to store the snapshot at index " + meta.index() + " over the newer "
-                    + "one at index " + current.meta().index() + " in " + dir);
-        }
+        refuseOlderThanStored(meta);
         try {
             writeMeta(encode(MAGIC_HELD, meta, keyspaceIndex, 0, 0));
         } catch (IOException e) {
@@ -156,6 +148,15 @@ public final class SnapshotStore {
             throw new UncheckedIOException("could not keep the snapshot copy " + file + " in " + dir, e);
         }
         return FileSnapshotData.of(out);
+    }
+
+    /** Throws if the stored snapshot is newer than {@code meta}: a snapshot never replaces a newer one. */
+    private void refuseOlderThanStored(SnapshotMeta meta) {
+        Stored current = latest();
+        if (current != null && current.meta().index() > meta.index()) {
+            throw new IllegalStateException("refusing to store the snapshot at index " + meta.index() + " over the newer "
+                    + "one at index " + current.meta().index() + " in " + dir);
+        }
     }
 
     private void writeMeta(byte[] encoded) throws IOException {

@@ -188,8 +188,7 @@ public final class InboundConnection implements Runnable {
             if (n < Frames.HEADER_BYTES) {
                 return false;
             }
-            int length = (buf[pos] & 0xff) << 24 | (buf[pos + 1] & 0xff) << 16 | (buf[pos + 2] & 0xff) << 8
-                    | buf[pos + 3] & 0xff;
+            int length = Frames.getInt(buf, pos);
             return length >= 0 && n - Frames.HEADER_BYTES >= length;
         }
     }
