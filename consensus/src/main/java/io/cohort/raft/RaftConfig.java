@@ -51,6 +51,13 @@ public final class RaftConfig {
     public final int snapshotChunkBytes;
     /** Largest snapshot a follower accepts (staged chunk by chunk, never whole in memory). */
     public final long maxSnapshotBytes;
+    /**
+     * When a leader's commit index advances, followers with nothing new to receive get no empty append at once: they
+     * learn it from the next append or heartbeat, or when the application calls {@link RaftCore#sendDeferredCommit}
+     * (see {@link RaftCore#commitDeferred}). Off by default: the commit index goes to every follower at once, as in
+     * etcd's raft.
+     */
+    public final boolean deferCommitOnlyAppends;
 
     private RaftConfig(Builder b) {
         if (b.id <= 0) {
@@ -85,6 +92,7 @@ public final class RaftConfig {
         maxSnapshotIntervalFactor = b.maxSnapshotIntervalFactor;
         snapshotChunkBytes = b.snapshotChunkBytes;
         maxSnapshotBytes = b.maxSnapshotBytes;
+        deferCommitOnlyAppends = b.deferCommitOnlyAppends;
     }
 
     /** A builder with production defaults for member {@code id}. */
@@ -113,6 +121,7 @@ public final class RaftConfig {
         private long maxSnapshotIntervalFactor = 64;
         private int snapshotChunkBytes = 1 << 20;
         private long maxSnapshotBytes = 1L << 30;
+        private boolean deferCommitOnlyAppends;
 
         private Builder(long id) {
             this.id = id;
@@ -223,6 +232,12 @@ public final class RaftConfig {
         /** Largest snapshot accepted from a leader. */
         public Builder maxSnapshotBytes(long v) {
             maxSnapshotBytes = v;
+            return this;
+        }
+
+        /** Whether a leader defers commit-only appends (default false); see {@link RaftConfig#deferCommitOnlyAppends}. */
+        public Builder deferCommitOnlyAppends(boolean v) {
+            deferCommitOnlyAppends = v;
             return this;
         }
 

@@ -86,6 +86,8 @@ public final class RaftCore {
 
     // Batching: proposals since the last ready() go out together.
     private boolean appendBroadcastPending;
+    /** A leader's commit index that some follower has not been sent (cfg.deferCommitOnlyAppends). */
+    private boolean commitDeferred;
     private final ArrayList<Entry> forwardQueue = new ArrayList<>();
 
     private List<Message> msgs = new ArrayList<>();
@@ -631,7 +633,7 @@ public final class RaftCore {
             pr.inflights.freeLE(m.index());
         }
         if (maybeCommit()) {
-            bcastAppend();
+            sendCommit();
         } else {
             while (sendAppend(m.from(), false)) {
                 // pipeline as far as flow control allows
@@ -871,7 +873,52 @@ public final class RaftCore {
         return log.term(log.committed()) == term;
     }
 
+    /**
+     * After the commit index advanced: every follower is sent it now, or (cfg.deferCommitOnlyAppends) only those with
+     * entries to receive, which carry it; the others get it from the next append or heartbeat, or from
+     * {@link #sendDeferredCommit}. At low load this saves an empty append, its apply and its ack per write: the next
+     * write's append carries the commit index.
+     */
+    private void sendCommit() {
+        if (!cfg.deferCommitOnlyAppends) {
+            bcastAppend();
+            return;
+        }
+        if (!appendToEveryFollower()) {
+            commitDeferred = true;
+        }
+    }
+
+    /** Sends each follower its unsent entries (and so the commit index); true if none was left without. */
+    private boolean appendToEveryFollower() {
+        boolean everyone = true;
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            long to = e.getKey();
+            if (to != id && !sendAppend(to, false) && !e.getValue().isPaused()) {
+                everyone = false; // Nothing to send it, or past this Ready's byte budget.
+            }
+        }
+        return everyone;
+    }
+
+    /** True if this leader deferred sending its commit index to some follower (see {@link #sendDeferredCommit}). */
+    public boolean commitDeferred() {
+        return commitDeferred;
+    }
+
+    /**
+     * Sends the deferred commit index to every follower (an empty append where nothing else is due); the application
+     * calls it a bounded time after {@link #commitDeferred} turned true.
+     */
+    public void sendDeferredCommit() {
+        if (commitDeferred && role == Role.LEADER) {
+            bcastAppend();
+        }
+        commitDeferred = false;
+    }
+
     private void bcastAppend() {
+        commitDeferred = false;
         for (long to : progress.keySet()) {
             if (to != id) {
                 sendAppend(to, true);
@@ -1198,6 +1245,7 @@ public final class RaftCore {
             votedFor = HardState.NO_VOTE;
         }
         leaderId = 0;
+        commitDeferred = false;
         electionElapsed = 0;
         heartbeatElapsed = 0;
         randomizedElectionTicks = cfg.electionTicks + random.nextInt(cfg.electionTicks);
@@ -1295,12 +1343,8 @@ public final class RaftCore {
 
     private void flushBatches() {
         if (role == Role.LEADER) {
-            if (appendBroadcastPending) {
-                for (long to : progress.keySet()) {
-                    if (to != id) {
-                        sendAppend(to, false);
-                    }
-                }
+            if (appendBroadcastPending && appendToEveryFollower()) {
+                commitDeferred = false; // The new entries carried the commit index to every follower.
             }
             maybeStartReadRound();
         } else if (!forwardQueue.isEmpty() && role == Role.FOLLOWER && leaderId != 0) {
@@ -1468,7 +1512,7 @@ public final class RaftCore {
             Progress self = progress.get(id);
             if (self != null && self.maybeUpdate(log.persistedLastIndex())) {
                 if (maybeCommit()) {
-                    bcastAppend();
+                    sendCommit();
                 }
             }
         }

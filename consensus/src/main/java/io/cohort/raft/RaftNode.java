@@ -77,9 +77,15 @@ public final class RaftNode implements AutoCloseable {
     private static final int LOW_LOAD_MAX_BATCH = 2;
     /** How long the raft thread parks at most while another thread runs the raft work with a tick due (50 µs). */
     private static final long BUSY_PARK_NS = 50_000;
+    /**
+     * How long a leader keeps a commit index that no append carried before it sends it in empty appends (1 ms), with
+     * {@link RaftConfig#deferCommitOnlyAppends}: at low load the next write's appends carry it sooner.
+     */
+    static final long COMMIT_DEFER_NS = 1_000_000;
 
     private final long id;
     private final RaftCore core;
+    private final boolean deferCommitOnlyAppends;
     private final LogStorage storage;
     private final Transport transport;
     private final StateMachine stateMachine;
@@ -120,6 +126,10 @@ public final class RaftNode implements AutoCloseable {
      */
     private final AtomicBoolean raftWork = new AtomicBoolean();
     private volatile boolean raftIdle;
+    /** When the parked raft thread wakes at the latest (System.nanoTime): a deferred commit index due sooner wakes it. */
+    private volatile long raftWakeByNs;
+    /** When the core deferred its commit index (System.nanoTime; 0: nothing deferred); set by the raft work's holder. */
+    private volatile long commitDeferredSinceNs;
     private volatile boolean pipelineIdle;
     /**
      * Set by the pipeline thread once it is done with the state machine for the Ready it holds (it applied
@@ -172,6 +182,7 @@ public final class RaftNode implements AutoCloseable {
         Snapshot snapshot = stateMachine.latestSnapshot();
         this.appliedIndex = Math.max(stateMachine.appliedIndex(), snapshot == null ? 0 : snapshot.meta().index());
         this.core = new RaftCore(b.raftConfig, storage, snapshot, coreAppliedIndex(storage, snapshot, appliedIndex));
+        this.deferCommitOnlyAppends = b.raftConfig.deferCommitOnlyAppends;
         this.previousSnapshot = storage.snapshot();
         this.snapshotReceiver = new SnapshotReceiver(stateMachine::stageSnapshot);
         this.persistedHardState = storage.hardState();
@@ -418,15 +429,19 @@ public final class RaftNode implements AutoCloseable {
         try {
             while (running) {
                 if (!raftWork.compareAndSet(false, true)) {
-                    // A transport or caller thread runs the raft work: it wakes this thread if it leaves any.
+                    // A transport or caller thread runs the raft work: it wakes this thread if it leaves any
+                    // (or defers a commit index due before this thread would wake).
+                    long parkNs = Math.max(BUSY_PARK_NS, nextTickNs - System.nanoTime());
+                    raftWakeByNs = System.nanoTime() + parkNs;
                     raftIdle = true;
                     if (raftWork.get()) {
-                        LockSupport.parkNanos(Math.max(BUSY_PARK_NS, nextTickNs - System.nanoTime()));
+                        LockSupport.parkNanos(parkNs);
                     }
                     raftIdle = false;
                     continue;
                 }
                 int work = 0;
+                boolean awaitingCommit;
                 try {
                     long now = System.nanoTime();
                     if (now - nextTickNs >= 0) {
@@ -439,15 +454,32 @@ public final class RaftNode implements AutoCloseable {
                         work++;
                     }
                     work += doRaftWork();
+                    // A commit another thread learns of while this one is parked may be deferred (commit-only
+                    // appends): this thread then wakes within COMMIT_DEFER_NS to send it, so a leader with entries
+                    // not yet committed parks at most that long (at low load the next write wakes it sooner).
+                    awaitingCommit = deferCommitOnlyAppends && core.role() == Role.LEADER
+                            && core.commitIndex() < core.lastIndex();
                 } finally {
                     raftWork.set(false);
                 }
                 if (work > 0) {
                     continue;
                 }
+                long wakeByNs = nextTickNs;
+                long now = System.nanoTime();
+                if (awaitingCommit && now + COMMIT_DEFER_NS - wakeByNs < 0) {
+                    wakeByNs = now + COMMIT_DEFER_NS;
+                }
+                raftWakeByNs = wakeByNs;
                 raftIdle = true;
+                // Read after raftWakeByNs is written: a deferral made meanwhile is seen here, or its maker sees
+                // raftWakeByNs and wakes this thread (letGoOfRaftWork).
+                long deferredSince = commitDeferredSinceNs;
+                if (deferredSince != 0 && deferredSince + COMMIT_DEFER_NS - wakeByNs < 0) {
+                    wakeByNs = deferredSince + COMMIT_DEFER_NS;
+                }
                 if (!hasRaftWork()) {
-                    LockSupport.parkNanos(Math.max(1, nextTickNs - System.nanoTime()));
+                    LockSupport.parkNanos(Math.max(1, wakeByNs - System.nanoTime()));
                 }
                 raftIdle = false;
             }
@@ -513,10 +545,35 @@ public final class RaftNode implements AutoCloseable {
             }
             work++;
         }
+        work += sendDeferredCommitIfDue();
         if (work > 0) {
             publishStatus();
         }
         return work;
+    }
+
+    /**
+     * Keeps {@link #commitDeferredSinceNs} in step with the core's deferred commit index, and sends that index once it
+     * has waited {@link #COMMIT_DEFER_NS} (the next round sends the appends). Returns 1 if it did. The caller holds
+     * {@link #raftWork}.
+     */
+    private int sendDeferredCommitIfDue() {
+        if (!core.commitDeferred()) {
+            commitDeferredSinceNs = 0;
+            return 0;
+        }
+        long now = System.nanoTime();
+        long since = commitDeferredSinceNs;
+        if (since == 0) {
+            commitDeferredSinceNs = now == 0 ? 1 : now;
+            return 0;
+        }
+        if (now - since < COMMIT_DEFER_NS) {
+            return 0;
+        }
+        core.sendDeferredCommit();
+        commitDeferredSinceNs = 0;
+        return 1;
     }
 
     /**
@@ -553,6 +610,7 @@ public final class RaftNode implements AutoCloseable {
         try {
             drainInbox();
             sendEarlyMessages();
+            sendDeferredCommitIfDue();
             publishStatus();
         } catch (Throwable t) {
             fail("raft work on " + Thread.currentThread().getName(), t);
@@ -574,9 +632,15 @@ public final class RaftNode implements AutoCloseable {
     /** Lets go of {@link #raftWork} (another thread's run of it) and wakes the raft thread if work is left. */
     private void letGoOfRaftWork(boolean workLeft) {
         raftWork.set(false);
-        if (workLeft || hasRaftWork()) {
+        if (workLeft || hasRaftWork() || deferredCommitDueBeforeRaftWakes()) {
             LockSupport.unpark(raftThread);
         }
+    }
+
+    /** True if a deferred commit index is due before the parked raft thread wakes: it must wake sooner to send it. */
+    private boolean deferredCommitDueBeforeRaftWakes() {
+        long since = commitDeferredSinceNs;
+        return since != 0 && raftIdle && raftWakeByNs - (since + COMMIT_DEFER_NS) > 0;
     }
 
     private int drainInbox() {

@@ -118,6 +118,77 @@ class RaftCoreTest {
     }
 
     @Test
+    void aLeaderDeferringCommitOnlyAppendsSendsTheCommitIndexWithTheNextAppendOrWhenAskedAndWithoutOnlyAtOnce() {
+        for (boolean defer : new boolean[] {false, true}) {
+            TestCluster c = new TestCluster(3, b -> b.deferCommitOnlyAppends(defer));
+            c.elect(1);
+            c.core(1).sendDeferredCommit(); // The election's own empty entry: told now, whatever the setting.
+            c.stabilize();
+            c.delivered.clear();
+            assertThat(c.core(1).propose(b("a"))).isTrue();
+            c.stabilize();
+            long a = c.core(1).lastIndex();
+            assertThat(c.core(1).commitIndex()).isEqualTo(a);
+            List<Message> appends = c.delivered.stream().filter(m -> m.type() == MessageType.APPEND).toList();
+            if (!defer) {
+                // As etcd's raft: the entry's append, then an empty one carrying the new commit index, per follower.
+                assertThat(appends).hasSize(4);
+                assertThat(appends.stream().filter(m -> m.entries().isEmpty() && m.commit() == a)).hasSize(2);
+                assertThat(c.core(1).commitDeferred()).isFalse();
+                assertThat(c.core(2).commitIndex()).isEqualTo(a);
+                continue;
+            }
+            // Only the entry's appends; the followers do not know that it committed.
+            assertThat(appends).hasSize(2).allSatisfy(m -> assertThat(m.entries()).hasSize(1));
+            assertThat(c.core(1).commitDeferred()).isTrue();
+            assertThat(c.core(2).commitIndex()).isLessThan(a);
+            assertThat(c.core(3).commitIndex()).isLessThan(a);
+            // The next entry's appends carry the commit index, and nothing is deferred while they are out.
+            c.delivered.clear();
+            assertThat(c.core(1).propose(b("b"))).isTrue();
+            c.process();
+            assertThat(c.core(1).commitDeferred()).isFalse();
+            c.stabilize();
+            long b = c.core(1).lastIndex();
+            List<Message> carried = c.delivered.stream().filter(m -> m.type() == MessageType.APPEND).toList();
+            assertThat(carried).hasSize(2).allSatisfy(m -> {
+                assertThat(m.entries()).hasSize(1);
+                assertThat(m.commit()).isEqualTo(a);
+            });
+            assertThat(c.core(2).commitIndex()).isEqualTo(a);
+            assertThat(c.core(1).commitDeferred()).isTrue();
+            // Asked, the leader sends it in empty appends to every follower.
+            c.delivered.clear();
+            c.core(1).sendDeferredCommit();
+            assertThat(c.core(1).commitDeferred()).isFalse();
+            c.stabilize();
+            assertThat(c.delivered.stream().filter(m -> m.type() == MessageType.APPEND))
+                    .hasSize(2).allSatisfy(m -> {
+                        assertThat(m.entries()).isEmpty();
+                        assertThat(m.commit()).isEqualTo(b);
+                    });
+            for (long id = 1; id <= 3; id++) {
+                assertThat(c.core(id).commitIndex()).isEqualTo(b);
+                assertThat(c.nodes.get(id).commands).extracting(String::new).containsExactly("a", "b");
+            }
+            // Without the call, a heartbeat carries it; and a leader that steps down forgets what it deferred.
+            assertThat(c.core(1).propose(b("c"))).isTrue();
+            c.stabilize();
+            assertThat(c.core(1).commitDeferred()).isTrue();
+            c.tickAll(1);
+            assertThat(c.core(2).commitIndex()).isEqualTo(c.core(1).commitIndex());
+            assertThat(c.core(1).propose(b("d"))).isTrue();
+            c.stabilize();
+            assertThat(c.core(1).commitDeferred()).isTrue();
+            assertThat(c.core(1).transferLeadership(2)).isTrue();
+            c.stabilize();
+            assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+            assertThat(c.core(2).role()).isEqualTo(Role.LEADER);
+            assertThat(c.core(1).commitDeferred()).isFalse();
+        }
+    }
+
+    @Test
     void pipelinesBoundedByInflightCount() {
         TestCluster c = new TestCluster(3, b -> b.maxInflightAppends(2).maxAppendBytes(1));
         c.elect(1);

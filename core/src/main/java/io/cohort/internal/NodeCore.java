@@ -85,7 +85,10 @@ public final class NodeCore implements AutoCloseable {
                             .maxEntryBytes(maxEntryBytes)
                             .snapshotIntervalEntries(s.snapshotIntervalEntries())
                             // A keyspace snapshot is a compacted copy of at most the quota; streamed, never in memory.
-                            .maxSnapshotBytes(Math.max(1L << 30, 2 * s.quotaBytes())))
+                            .maxSnapshotBytes(Math.max(1L << 30, 2 * s.quotaBytes()))
+                            // At low load the next write's appends carry the commit index: no empty append, its
+                            // apply and its ack per write; followers learn it at most 1 ms late (RaftNode).
+                            .deferCommitOnlyAppends(true))
                     .storage(log)
                     .transport(s.transport().create(s.memberId(), Map.copyOf(s.members())))
                     .stateMachine(stateMachine)

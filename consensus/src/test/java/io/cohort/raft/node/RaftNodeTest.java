@@ -278,6 +278,64 @@ class RaftNodeTest {
     }
 
     @Test
+    void aDeferredCommitIndexReachesTheFollowersWithinMillisecondsNotAtTheNextHeartbeat() throws Exception {
+        followersLearnADeferredCommitIndexSoon(false);
+    }
+
+    @Test
+    void aDeferredCommitIndexLearntOnAnInboundThreadReachesTheFollowersWithinMilliseconds() throws Exception {
+        followersLearnADeferredCommitIndexSoon(true);
+    }
+
+    /**
+     * Leaders defer commit-only appends; ticks (and heartbeats) are a second apart. One write at a time, nothing
+     * after it: the followers must still apply each within milliseconds (the leader sends the commit index
+     * COMMIT_DEFER_NS later), not at the next tick. With {@code inboundRunsRaftWork}, acks commit on the
+     * delivering thread (the network's, every message delayed 1 ms) while the raft thread is parked, which must
+     * then wake in time.
+     */
+    private void followersLearnADeferredCommitIndexSoon(boolean inboundRunsRaftWork) throws Exception {
+        if (inboundRunsRaftWork) {
+            network.faults(io.cohort.raft.transport.Faults.none().withDelayMillis(1));
+        }
+        for (long id = 1; id <= 3; id++) {
+            ListStateMachine sm = machines.computeIfAbsent(id, k -> new ListStateMachine());
+            Transport t = inboundRunsRaftWork ? inboundThreadsMayBlock(network.transport(id)) : network.transport(id);
+            long seed = id;
+            nodes.put(id, RaftNode.builder(id)
+                    .raft(r -> r.bootstrap(THREE).electionTicks(2).heartbeatTicks(1).randomSeed(seed)
+                            .snapshotIntervalEntries(0).deferCommitOnlyAppends(true))
+                    .storage(new MemoryLogStorage())
+                    .transport(t)
+                    .stateMachine(sm)
+                    .tickMs(1_000)
+                    .requestTimeoutMs(10_000)
+                    .start());
+        }
+        RaftNode leader = awaitLeader();
+        List<Long> lagsMs = new ArrayList<>();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 8; i++) {
+            Thread.sleep(20 + random.nextInt(300)); // anywhere between two ticks
+            long index = leader.propose(utf8("w-" + i)).get(10, TimeUnit.SECONDS).index();
+            long committedNs = System.nanoTime();
+            for (RaftNode n : nodes.values()) {
+                ListStateMachine sm = machines.get(n.id());
+                long deadline = committedNs + TimeUnit.SECONDS.toNanos(5);
+                while (sm.appliedIndex < index && System.nanoTime() < deadline) {
+                    Thread.sleep(0, 200_000);
+                }
+                assertThat(sm.appliedIndex).as("member %d applied write %d", n.id(), i).isGreaterThanOrEqualTo(index);
+            }
+            lagsMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - committedNs));
+        }
+        Collections.sort(lagsMs);
+        // At the next tick the median lag would be about 500 ms.
+        assertThat(lagsMs.get(lagsMs.size() / 2)).as("median ms from commit to applied everywhere, of %s", lagsMs)
+                .isLessThan(20);
+    }
+
+    @Test
     void readIndexSeesEveryEarlierAcknowledgedWrite() throws Exception {
         for (long id = 1; id <= 3; id++) {
             start(id, i -> new MemoryLogStorage(), 0);

@@ -87,6 +87,8 @@ public class RaftSimulation {
     final boolean earlyMessages;
     /** Messages sent by {@link RaftCore#takeEarlyMessages} while a sync was in progress. */
     long earlyMessagesSent;
+    /** Commit indexes a leader deferred and later sent in empty appends. */
+    long deferredCommitsSent;
     /** While a sync of a Ready already applied is in progress, apply {@link RaftCore#takeStableCommitted}, as RaftNode does. */
     final boolean stableApply;
     /** Batches applied through {@link RaftCore#takeStableCommitted} while a sync was in progress. */
@@ -226,6 +228,9 @@ public class RaftSimulation {
         public final long id;
         final boolean founder;
         final SimDisk disk = new SimDisk();
+        /** When a deferred commit index is sent (its own stream: runs without deferrals keep their schedule). */
+        private final SplittableRandom commitRnd;
+        private boolean deferredCommitScheduled;
         /**
          * Holds its snapshots in place ({@link SnapshotData#onDemand}): its state machine's own storage is made
          * durable instead of copying the state, and a copy is written only when a follower needs one. A third of
@@ -271,10 +276,12 @@ public class RaftSimulation {
             this.id = id;
             this.founder = founder;
             this.holdsSnapshots = heldRnd.nextInt(3) == 0;
+            this.commitRnd = new SplittableRandom(seed * 0x9E37_79B9L + id);
         }
 
         void start() {
             alive = true;
+            deferredCommitScheduled = false;
             commitChecked = 0;
             busy = false;
             pendingTicks = 0;
@@ -309,6 +316,8 @@ public class RaftSimulation {
             // A quarter of the nodes let the snapshot interval grow with the snapshot's size; the rest keep it fixed,
             // so snapshots (and installs) stay frequent in most runs.
             builder.maxSnapshotIntervalFactor(own.nextInt(4) == 0 ? 64 : 1);
+            // Half the nodes defer commit-only appends (as CohortNode does), the rest send them at once (etcd's way).
+            builder.deferCommitOnlyAppends(own.nextInt(2) == 0);
             RaftConfig cfg = tuneConfig(builder).build();
             long coreApplied = coreAppliedIndex(applied);
             if (coreApplied < applied) {
@@ -543,6 +552,34 @@ public class RaftSimulation {
                     });
                 }
             }
+            scheduleDeferredCommit();
+        }
+
+        /**
+         * As {@code RaftNode}: a commit index the core deferred (no append carried it) is sent a short, random time
+         * later, unless an append or a heartbeat carries it first.
+         */
+        void scheduleDeferredCommit() {
+            if (!alive || deferredCommitScheduled || !core.commitDeferred()) {
+                return;
+            }
+            deferredCommitScheduled = true;
+            int e = epoch;
+            schedule(1 + commitRnd.nextInt(TICK), () -> {
+                if (!alive || epoch != e) {
+                    return;
+                }
+                deferredCommitScheduled = false;
+                if (core.commitDeferred()) {
+                    deferredCommitsSent++;
+                    core.sendDeferredCommit();
+                }
+                if (busy) {
+                    whileSyncing();
+                } else {
+                    processReady();
+                }
+            });
         }
 
         void drain() {
