@@ -50,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * and fsync). Whoever runs the raft work holds {@link #raftWork}: still one thread at a time, in the same order. A
  * caller never waits for the disk, and no caller code runs in the raft work.
  *
+ * <p>With {@link RaftConfig#deferCommitOnlyAppends}, a commit index that no append carried (the core deferred it) is
+ * sent at most 1 ms ({@code COMMIT_DEFER_NS}) later: the raft thread of a leader with entries not yet committed parks at
+ * most that long, and a thread that defers one while the raft thread would park longer wakes it.
+ *
  * <p>The <b>snapshot thread</b> writes the snapshots the state machine captured at a snapshot point
  * ({@link StateMachine#captureSnapshot}), one at a time, off the apply path: a snapshot point that comes while one is
  * still being written is skipped. Once a snapshot is written (durable), the pipeline compacts the log behind the
