@@ -2,6 +2,7 @@ package io.cohort.internal;
 
 import io.cohort.mvcc.ApplyResult;
 import io.cohort.mvcc.Command;
+import io.cohort.mvcc.CompactRequest;
 import io.cohort.mvcc.CorruptKeyspaceException;
 import io.cohort.mvcc.ErrorCode;
 import io.cohort.mvcc.Keyspace;
@@ -94,13 +95,23 @@ public final class KeyspaceStateMachine implements StateMachine {
                 writes.add(new Command(e.index(), NodeCommand.request(e.index(), e.data())));
             }
         }
-        List<ApplyResult> applied;
+        List<ApplyResult> applied = new ArrayList<>(writes.size());
         synchronized (writerLock) {
-            applied = writes.isEmpty() ? List.of() : keyspace.apply(writes);
-            lastWriteNs = System.nanoTime();
-            if (!applied.isEmpty()) {
-                watchHub.publish(applied); // In apply order, before the next batch.
+            // A compaction's first physical step runs inside its apply: the writes before it are applied and
+            // published (their watch events take their prev kvs then) first, so a watch never loses a prev kv that
+            // the compaction removes. etcd applies each entry on its own and compacts after.
+            int from = 0;
+            for (int i = 1; i <= writes.size(); i++) {
+                if (i == writes.size() || writes.get(i).request() instanceof CompactRequest) {
+                    List<ApplyResult> part = keyspace.apply(writes.subList(from, i));
+                    if (!part.isEmpty()) {
+                        watchHub.publish(part); // In apply order, before the next apply.
+                    }
+                    applied.addAll(part);
+                    from = i;
+                }
             }
+            lastWriteNs = System.nanoTime();
         }
         assert applied.size() == writes.size() : "one result per command";
         long nowMs = LeaseDriver.nowMs();

@@ -59,6 +59,30 @@ class KeyspaceStateMachineTest {
     }
 
     @Test
+    void aCompactionInTheSameBatchNeverTakesAWatchEventsPrevKv() throws Exception {
+        try (Keyspace ks = open(tmp.resolve("c"))) {
+            WatchHub h = hub(ks);
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, h, new SnapshotStore(tmp.resolve("snap-c")));
+            java.util.concurrent.BlockingQueue<io.cohort.mvcc.Event> events =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            h.watch(new io.cohort.mvcc.WatchRequest(Bytes.ofUtf8("k"), Bytes.EMPTY, 0, true, false, false, false),
+                    Runnable::run, r -> events.addAll(r.events()));
+            sm.apply(List.of(put(1, "k", "v1"))); // revision 2
+            // One batch: k=v2 at revision 3, then a compaction at 3, which removes k=v1 (superseded at 3).
+            sm.apply(List.of(put(2, "k", "v2"),
+                    new Entry(3, 1, EntryType.COMMAND, NodeCommand.write(new io.cohort.mvcc.CompactRequest(3)))));
+            assertThat(ks.compactedRevision()).isEqualTo(3);
+            io.cohort.mvcc.Event first = events.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            io.cohort.mvcc.Event second = events.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first).isNotNull();
+            assertThat(second).isNotNull();
+            assertThat(second.kv().modRevision()).isEqualTo(3);
+            assertThat(second.prevKv()).as("the prev kv of the event at revision 3").isNotNull();
+            assertThat(second.prevKv().value()).isEqualTo(Bytes.ofUtf8("v1"));
+        }
+    }
+
+    @Test
     void aBatchIsAppliedWithOneResultPerEntryInOrder() {
         try (Keyspace ks = open(tmp.resolve("a"))) {
             KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(tmp.resolve("snap-a")));
