@@ -614,7 +614,6 @@ public final class RaftNode implements AutoCloseable {
         try {
             drainInbox();
             sendEarlyMessages();
-            sendDeferredCommitIfDue();
             publishStatus();
         } catch (Throwable t) {
             fail("raft work on " + Thread.currentThread().getName(), t);

@@ -95,7 +95,7 @@ public final class KeyspaceStateMachine implements StateMachine {
                 writes.add(new Command(e.index(), NodeCommand.request(e.index(), e.data())));
             }
         }
-        List<ApplyResult> applied = new ArrayList<>(writes.size());
+        List<ApplyResult> applied = List.of();
         synchronized (writerLock) {
             // A compaction's first physical step runs inside its apply: the writes before it are applied and
             // published (their watch events take their prev kvs then) first, so a watch never loses a prev kv that
@@ -107,7 +107,12 @@ public final class KeyspaceStateMachine implements StateMachine {
                     if (!part.isEmpty()) {
                         watchHub.publish(part); // In apply order, before the next apply.
                     }
-                    applied.addAll(part);
+                    if (applied.isEmpty()) {
+                        applied = part; // Most batches hold no compaction: one part, not copied.
+                    } else {
+                        applied = new ArrayList<>(applied);
+                        applied.addAll(part);
+                    }
                     from = i;
                 }
             }

@@ -78,7 +78,11 @@ public final class WatchHub implements AutoCloseable {
         return store.requestProgress(watchId);
     }
 
-    /** Publishes one applied batch's events (apply thread, right after {@link Keyspace#apply}, in order). */
+    /**
+     * Publishes one applied batch's events (apply thread, right after {@link Keyspace#apply}, in order). Prev kvs are
+     * read here: a batch must end before a compaction (whose first physical step runs inside its apply), or events
+     * before it may lose theirs.
+     */
     public void publish(List<ApplyResult> results) {
         store.publish(results);
     }
