@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -328,6 +333,124 @@ class ChronicleLogStorageTest {
             assertThat(log.firstIndex()).isEqualTo(51);
             assertThat(log.lastIndex()).isEqualTo(52);
             assertThat(log.entries(51, 53, Long.MAX_VALUE)).isEqualTo(range(51, 52, 3));
+        }
+    }
+
+    /**
+     * A power loss keeps only what syncs wrote. A range sync writes just its records' pages, not the header page where
+     * Chronicle keeps its write position, so the disk image here is the file as of its last whole-file force with
+     * every later range sync's pages laid over it as they were at that sync: the header is stale. The log must reopen
+     * from that image with every synced entry and hard state, and go on appending.
+     */
+    @Test
+    void aPowerLossKeepingOnlyWhatSyncsWroteReopensWithEverySyncedEntry() throws IOException {
+        int imageBytes = 2 << 20;
+        byte[] image = null;
+        List<Entry> synced = new ArrayList<>();
+        HardState syncedHardState = HardState.EMPTY;
+        long rangeSyncsAfterLastForce = 0;
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            long next = 1;
+            for (int batch = 0; batch < 300; batch++) { // about 900 records: Chronicle indexes every 256th in place
+                List<Entry> entries = bigRange(next, next + batch % 3, 1);
+                next += entries.size();
+                HardState hs = new HardState(1, 0, next - 2);
+                log.append(entries);
+                log.setHardState(hs);
+                long forces = log.cycleFileForcesForTest();
+                long ranges = log.rangeSyncsForTest();
+                log.sync();
+                if (log.cycleFileForcesForTest() > forces) {
+                    image = cycleFilePrefix(imageBytes);
+                    rangeSyncsAfterLastForce = 0;
+                } else {
+                    assertThat(log.rangeSyncsForTest()).as("a sync forces the file or syncs a range").isEqualTo(ranges + 1);
+                    long[] range = log.lastSyncedRangeForTest();
+                    int from = (int) (range[0] & ~4095L);
+                    int to = (int) ((range[1] + 4095) & ~4095L); // the kernel writes whole pages
+                    assertThat(to).isLessThanOrEqualTo(imageBytes);
+                    byte[] now = cycleFilePrefix(imageBytes);
+                    System.arraycopy(now, from, image, from, to - from);
+                    rangeSyncsAfterLastForce++;
+                }
+                synced.addAll(entries);
+                syncedHardState = hs;
+            }
+            assertThat(rangeSyncsAfterLastForce).as("the image's header page is older than its last records")
+                    .isGreaterThanOrEqualTo(10);
+            log.append(bigRange(next, next + 2, 1)); // never synced: lost
+        }
+        try (FileChannel ch = FileChannel.open(cycleFile().toPath(), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(image), 0);
+        }
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            assertThat(log.lastIndex()).isEqualTo(synced.size());
+            assertThat(log.entries(1, synced.size() + 1, Long.MAX_VALUE)).isEqualTo(synced);
+            assertThat(log.hardState()).isEqualTo(syncedHardState);
+            log.append(bigRange(synced.size() + 1, synced.size() + 300, 2));
+            log.sync();
+        }
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            List<Entry> all = new ArrayList<>(synced);
+            all.addAll(bigRange(synced.size() + 1, synced.size() + 300, 2));
+            assertThat(log.entries(1, all.size() + 1, Long.MAX_VALUE)).isEqualTo(all);
+        }
+    }
+
+    /** A sync of records appended to the active cycle writes only their pages; the first in a new cycle forces it. */
+    @Test
+    void aSyncWritesOnlyItsRecordsPagesUnlessItStartsACycleOrWroteAnIndexEntry() throws IOException {
+        try (ChronicleLogStorage log = ChronicleLogStorage.open(dir)) {
+            log.append(range(1, 1, 1));
+            log.sync();
+            assertThat(log.rangeSyncsForTest()).as("the first sync of a new cycle file").isZero();
+            long forces = log.cycleFileForcesForTest();
+            byte[] before = cycleFilePrefix(1 << 20);
+            log.append(range(2, 3, 1));
+            log.sync();
+            assertThat(log.rangeSyncsForTest()).isEqualTo(1);
+            assertThat(log.cycleFileForcesForTest()).isEqualTo(forces);
+            long[] range = log.lastSyncedRangeForTest();
+            byte[] after = cycleFilePrefix(1 << 20);
+            int firstChanged = 0;
+            while (before[firstChanged] == after[firstChanged]) {
+                firstChanged++;
+            }
+            assertThat(firstChanged).as("the header page changed too").isLessThan(4096);
+            int lastChanged = after.length - 1;
+            while (before[lastChanged] == after[lastChanged]) {
+                lastChanged--;
+            }
+            assertThat(range[0]).as("the range starts where the previous sync ended").isGreaterThan(4096);
+            assertThat(range[1]).as("and ends after the last byte written").isGreaterThan(lastChanged);
+            for (int i = 4096; i < after.length; i++) {
+                if (before[i] != after[i]) {
+                    assertThat(i).as("a byte changed outside the header page is in the range").isBetween(
+                            (int) range[0], (int) range[1] - 1);
+                }
+            }
+            log.rollForTest();
+            log.append(range(4, 4, 1));
+            log.sync();
+            assertThat(log.cycleFileForcesForTest()).as("a new cycle file is forced whole").isGreaterThan(forces);
+            assertThat(log.rangeSyncsForTest()).isEqualTo(1);
+        }
+    }
+
+    private File cycleFile() {
+        File[] cycles = dir.toFile().listFiles((d, name) -> name.endsWith(".cq4"));
+        assertThat(cycles).hasSize(1);
+        return cycles[0];
+    }
+
+    /** The first {@code bytes} of the one cycle file, read through the page cache (what the mapping wrote). */
+    private byte[] cycleFilePrefix(int bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(cycleFile().toPath(), StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(bytes);
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // read on
+            }
+            return Arrays.copyOf(b.array(), bytes);
         }
     }
 
