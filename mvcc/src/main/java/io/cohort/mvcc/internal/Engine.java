@@ -303,6 +303,11 @@ public final class Engine implements AutoCloseable {
         return read((v, s) -> store.latest.stat(v.txn).entries);
     }
 
+    /** For tests in this package. */
+    Store storeForTest() {
+        return store;
+    }
+
     /** Bytes used by the LMDB file (high-water mark). */
     public long usedBytes() {
         return store.usedBytes();

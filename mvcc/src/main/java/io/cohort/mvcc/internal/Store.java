@@ -70,6 +70,12 @@ public final class Store implements AutoCloseable {
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS_CHUNK_BYTES);
     /** data.mdb holds written blocks (pages or reserved zeros) below this offset; only the writer moves it. */
     private long reservedBytes;
+    // The single writer's scratch (WriteBatch, under the engine's write lock; lmdbjava stores a buffer's capacity).
+    final MutableDirectBuffer writerKeyBuffer = allocate(512);
+    final MutableDirectBuffer writerRevisionBuffer = allocate(Revision.BYTES);
+    final MutableDirectBuffer writerIdBuffer = allocate(8);
+    final MutableDirectBuffer writerLeaseRecordBuffer = allocate(Leases.RECORD_BYTES);
+    final MutableDirectBuffer writerStateBuffer = allocate(State.BYTES);
 
     private Store(Env<DirectBuffer> env, FileChannel dataFile, Dbi<DirectBuffer> revs, Dbi<DirectBuffer> latest,
                   Dbi<DirectBuffer> meta, Dbi<DirectBuffer> leases, Dbi<DirectBuffer> leaseKeys) {
@@ -118,6 +124,11 @@ public final class Store implements AutoCloseable {
         }
         reservedBytes = to;
         return used;
+    }
+
+    /** For tests: the end of the written blocks of data.mdb. */
+    long reservedBytesForTest() {
+        return reservedBytes;
     }
 
     static DirectBuffer direct(String s) {

@@ -20,10 +20,14 @@ final class WriteBatch {
     final Store store;
     final Txn<DirectBuffer> txn;
     final ReadView view;
-    private final MutableDirectBuffer keyBuf = Store.allocate(512);
+    // The single writer's scratch, kept by the store: allocated per txn, these were up to five direct buffers (malloc,
+    // zeroing and a Cleaner each) on every apply.
+    private final MutableDirectBuffer keyBuf;
     private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
-    private final MutableDirectBuffer revBuf = Store.allocate(Revision.BYTES);
-    private final MutableDirectBuffer idBuf = Store.allocate(8);
+    private final MutableDirectBuffer revBuf;
+    private final MutableDirectBuffer idBuf;
+    private final MutableDirectBuffer leaseRecordBuf;
+    private final MutableDirectBuffer stateBuf;
     private final UnsafeBuffer idView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer nullView = new UnsafeBuffer(0, 0);
 
@@ -35,9 +39,15 @@ final class WriteBatch {
     long writtenBytes;
     List<Event> events = new ArrayList<>();
 
+    /** Caller holds the writer's lock (one WriteBatch at a time: the scratch buffers are the store's). */
     WriteBatch(Store store, Txn<DirectBuffer> txn) {
         this.store = store;
         this.txn = txn;
+        this.keyBuf = store.writerKeyBuffer;
+        this.revBuf = store.writerRevisionBuffer;
+        this.idBuf = store.writerIdBuffer;
+        this.leaseRecordBuf = store.writerLeaseRecordBuffer;
+        this.stateBuf = store.writerStateBuffer;
         this.view = ReadView.of(store, txn);
     }
 
@@ -159,7 +169,7 @@ final class WriteBatch {
 
     /** Records lease {@code id} with {@code ttlSeconds} and no checkpoint. */
     void grantLease(long id, long ttlSeconds) {
-        MutableDirectBuffer v = Store.allocate(Leases.RECORD_BYTES);
+        MutableDirectBuffer v = leaseRecordBuf; // LMDB copies it in put
         v.putLong(0, ttlSeconds, ByteOrder.LITTLE_ENDIAN);
         v.putLong(8, 0, ByteOrder.LITTLE_ENDIAN);
         store.leases.put(txn, id(id), v);
@@ -172,7 +182,7 @@ final class WriteBatch {
         if (old == null) {
             return false;
         }
-        MutableDirectBuffer v = Store.allocate(Leases.RECORD_BYTES);
+        MutableDirectBuffer v = leaseRecordBuf; // LMDB copies it in put
         v.putLong(0, old.getLong(0, ByteOrder.LITTLE_ENDIAN), ByteOrder.LITTLE_ENDIAN);
         v.putLong(8, remainingTtlSeconds, ByteOrder.LITTLE_ENDIAN);
         store.leases.put(txn, id(id), v);
@@ -187,7 +197,7 @@ final class WriteBatch {
 
     /** Stores {@code state}. */
     void writeState(State state) {
-        MutableDirectBuffer st = Store.allocate(State.BYTES);
+        MutableDirectBuffer st = stateBuf;
         state.write(st);
         store.meta.put(txn, Store.META_STATE, st);
     }

@@ -54,6 +54,8 @@ class WriteMapReserveTest {
                 for (ApplyResult r : e.apply(batch)) {
                     assertThat(r.status()).isEqualTo(ApplyResult.Status.APPLIED);
                 }
+                assertThat(e.usedBytes()).as("LMDB grew only into written blocks")
+                        .isLessThanOrEqualTo(e.storeForTest().reservedBytesForTest());
                 if (++round % 50 == 0) {
                     assertAllLatest(e, latest);
                 }
