@@ -30,6 +30,11 @@ class ClusterAndMaintenanceTest {
 
             leader.cluster().transferLeadership(follower.memberId());
             assertThat(cluster.awaitLeader().memberId()).isEqualTo(follower.memberId());
+            // The old leader steps down once a message of the new term reaches it, which may still be on its way.
+            deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (leader.maintenance().status().isLeader() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             assertThat(leader.maintenance().status().isLeader()).isFalse();
             // Writes keep working through the old leader, now a follower.
             assertThat(leader.kv().put("t/k", "v").revision()).isPositive();

@@ -799,6 +799,10 @@ public final class RaftNode implements AutoCloseable {
                         : new RaftException.OutcomeUnknown("the proposal was not applied within "
                                 + TimeUnit.NANOSECONDS.toMillis(requestTimeoutNs)
                                 + " ms (requestTimeoutMs); it may or may not have committed");
+                // Says where the request stood: a timeout in a healthy group is a bug to find, not only to report.
+                LOG.warn("member {}: {} request {} expired ({}, {} before): {}, {} waiting for a leader", id, p.kind,
+                        p.requestId, e.getClass().getSimpleName(), p.accepted ? "accepted" : "not accepted", status,
+                        waitingForLeader.size());
                 complete(p.requestId, null, e);
             }
         }
