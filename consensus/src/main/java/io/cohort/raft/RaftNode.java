@@ -800,8 +800,8 @@ public final class RaftNode implements AutoCloseable {
                                 + TimeUnit.NANOSECONDS.toMillis(requestTimeoutNs)
                                 + " ms (requestTimeoutMs); it may or may not have committed");
                 // Says where the request stood: a timeout in a healthy group is a bug to find, not only to report.
-                LOG.warn("member {}: {} request {} expired ({}, {} before): {}, {} waiting for a leader", id, p.kind,
-                        p.requestId, e.getClass().getSimpleName(), p.accepted ? "accepted" : "not accepted", status,
+                LOG.warn("member {}: {} request {} expired ({}; the core had taken it: {}); {}; {} requests wait for"
+                        + " a leader", id, p.kind, p.requestId, e.getClass().getSimpleName(), p.accepted, status,
                         waitingForLeader.size());
                 complete(p.requestId, null, e);
             }
