@@ -153,6 +153,8 @@ public final class ChronicleLogStorage implements LogStorage {
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private final SingleChronicleQueue queue;
+    /** Chronicle indexes every this-many-th record in place (see {@link #syncRange}). */
+    private final int indexSpacing;
     private final ExcerptAppender appender;
     private final ExcerptTailer tailer;
     private final CyclePreZeroer preZeroer; // null when off
@@ -246,6 +248,7 @@ public final class ChronicleLogStorage implements LogStorage {
             this.lockChannel = lc;
             this.dirLock = lock;
             this.queue = q;
+            this.indexSpacing = q.indexSpacing();
             this.appender = q.createAppender();
             this.tailer = q.createTailer();
             // Callers serialise access (this object's monitor), but may hand the log between threads.
@@ -797,14 +800,7 @@ public final class ChronicleLogStorage implements LogStorage {
 
     /** Caller holds {@link #syncLock}. */
     private void force(File file) throws IOException {
-        if (!file.equals(channelFile)) {
-            if (channel != null) {
-                channel.close();
-            }
-            channel = FileChannel.open(file.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
-            channelFile = file;
-        }
-        channel.force(false);
+        channelFor(file).force(false);
         cycleFileForces++;
         if (file.equals(headerLeftToWriteback)) {
             headerLeftToWriteback = null;
@@ -830,18 +826,12 @@ public final class ChronicleLogStorage implements LogStorage {
                 force(headerLeftToWriteback); // not expected: a new cycle file is forced whole before its range syncs
             }
             unmapSyncMapping();
-            if (!file.equals(channelFile)) {
-                if (channel != null) {
-                    channel.close();
-                }
-                channel = FileChannel.open(file.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
-                channelFile = file;
-            }
-            long size = channel.size(); // never beyond the file: a read-write map would grow it
+            FileChannel ch = channelFor(file);
+            long size = ch.size(); // never beyond the file: a read-write map would grow it
             if (size < toPosition) {
                 return false;
             }
-            syncMapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, Math.min(size, Integer.MAX_VALUE));
+            syncMapping = ch.map(FileChannel.MapMode.READ_WRITE, 0, Math.min(size, Integer.MAX_VALUE));
             syncMappingFile = file;
         }
         long from = fromPosition & ~(PAGE_BYTES - 1);
@@ -850,6 +840,18 @@ public final class ChronicleLogStorage implements LogStorage {
         lastSyncedRangeFrom = fromPosition;
         lastSyncedRangeTo = toPosition;
         return true;
+    }
+
+    /** The open channel of {@code file} (one at a time: the previous file's is closed). Caller holds syncLock. */
+    private FileChannel channelFor(File file) throws IOException {
+        if (!file.equals(channelFile)) {
+            if (channel != null) {
+                channel.close();
+            }
+            channel = FileChannel.open(file.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channelFile = file;
+        }
+        return channel;
     }
 
     /** Unmaps the range-sync mapping now (not at some GC), so a deleted cycle file's space is freed. Holds syncLock. */
@@ -1128,7 +1130,7 @@ public final class ChronicleLogStorage implements LogStorage {
         cycleBytes += LogRecord.OVERHEAD_BYTES + length + 4;
         long queueIndex = appender.lastIndexAppended();
         unsyncedToPosition = endPosition;
-        if (queue.rollCycle().toSequenceNumber(queueIndex) % queue.indexSpacing() == 0) {
+        if (ROLL_CYCLE.toSequenceNumber(queueIndex) % indexSpacing == 0) {
             indexWrittenSinceSync = true; // Chronicle indexes this record in an index page written in place
         }
         return queueIndex;

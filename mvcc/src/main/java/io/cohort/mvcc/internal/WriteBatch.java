@@ -20,14 +20,9 @@ final class WriteBatch {
     final Store store;
     final Txn<DirectBuffer> txn;
     final ReadView view;
-    // The single writer's scratch, kept by the store: allocated per txn, these were up to five direct buffers (malloc,
-    // zeroing and a Cleaner each) on every apply.
-    private final MutableDirectBuffer keyBuf;
+    // Scratch: the store's writer buffers (store.writer*), not allocated per txn (up to five direct buffers, each with
+    // malloc, zeroing and a Cleaner, on every apply).
     private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
-    private final MutableDirectBuffer revBuf;
-    private final MutableDirectBuffer idBuf;
-    private final MutableDirectBuffer leaseRecordBuf;
-    private final MutableDirectBuffer stateBuf;
     private final UnsafeBuffer idView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer nullView = new UnsafeBuffer(0, 0);
 
@@ -43,11 +38,6 @@ final class WriteBatch {
     WriteBatch(Store store, Txn<DirectBuffer> txn) {
         this.store = store;
         this.txn = txn;
-        this.keyBuf = store.writerKeyBuffer;
-        this.revBuf = store.writerRevisionBuffer;
-        this.idBuf = store.writerIdBuffer;
-        this.leaseRecordBuf = store.writerLeaseRecordBuffer;
-        this.stateBuf = store.writerStateBuffer;
         this.view = ReadView.of(store, txn);
     }
 
@@ -64,14 +54,14 @@ final class WriteBatch {
     }
 
     private DirectBuffer key(Bytes key) {
-        key.copyTo(keyBuf, 0);
-        keyView.wrap(keyBuf, 0, key.size());
+        key.copyTo(store.writerKeyBuffer, 0);
+        keyView.wrap(store.writerKeyBuffer, 0, key.size());
         return keyView;
     }
 
     private DirectBuffer id(long id) {
-        idBuf.putLong(0, id, ByteOrder.BIG_ENDIAN);
-        idView.wrap(idBuf, 0, 8);
+        store.writerIdBuffer.putLong(0, id, ByteOrder.BIG_ENDIAN);
+        idView.wrap(store.writerIdBuffer, 0, 8);
         return idView;
     }
 
@@ -100,9 +90,10 @@ final class WriteBatch {
                         + ps + "}, new {" + main + "," + sub + "}");
             }
         }
-        Revision.put(revBuf, 0, main, sub);
+        Revision.put(store.writerRevisionBuffer, 0, main, sub);
         int rsize = Record.revValueSize(key.size(), value.size());
-        MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, revBuf, rsize, PutFlags.MDB_APPEND);
+        MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, store.writerRevisionBuffer, rsize,
+                PutFlags.MDB_APPEND);
         Record.putHeader(r, 0, false, create, version, lease, pm, ps);
         r.putInt(Record.HEADER, key.size(), Record.LE);
         key.copyTo(r, Record.HEADER + 4);
@@ -136,9 +127,10 @@ final class WriteBatch {
         long pm = Revision.main(old, 0);
         long ps = Revision.sub(old, 0);
         long oldLease = Record.lease(old, Revision.BYTES);
-        Revision.put(revBuf, 0, main, sub);
+        Revision.put(store.writerRevisionBuffer, 0, main, sub);
         int rsize = Record.revValueSize(key.size(), 0);
-        MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, revBuf, rsize, PutFlags.MDB_APPEND);
+        MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, store.writerRevisionBuffer, rsize,
+                PutFlags.MDB_APPEND);
         Record.putHeader(r, 0, true, 0, 0, 0, pm, ps);
         r.putInt(Record.HEADER, key.size(), Record.LE);
         key.copyTo(r, Record.HEADER + 4);
@@ -169,7 +161,7 @@ final class WriteBatch {
 
     /** Records lease {@code id} with {@code ttlSeconds} and no checkpoint. */
     void grantLease(long id, long ttlSeconds) {
-        MutableDirectBuffer v = leaseRecordBuf; // LMDB copies it in put
+        MutableDirectBuffer v = store.writerLeaseRecordBuffer; // LMDB copies it in put
         v.putLong(0, ttlSeconds, ByteOrder.LITTLE_ENDIAN);
         v.putLong(8, 0, ByteOrder.LITTLE_ENDIAN);
         store.leases.put(txn, id(id), v);
@@ -182,7 +174,7 @@ final class WriteBatch {
         if (old == null) {
             return false;
         }
-        MutableDirectBuffer v = leaseRecordBuf; // LMDB copies it in put
+        MutableDirectBuffer v = store.writerLeaseRecordBuffer; // LMDB copies it in put
         v.putLong(0, old.getLong(0, ByteOrder.LITTLE_ENDIAN), ByteOrder.LITTLE_ENDIAN);
         v.putLong(8, remainingTtlSeconds, ByteOrder.LITTLE_ENDIAN);
         store.leases.put(txn, id(id), v);
@@ -197,7 +189,7 @@ final class WriteBatch {
 
     /** Stores {@code state}. */
     void writeState(State state) {
-        MutableDirectBuffer st = stateBuf;
+        MutableDirectBuffer st = store.writerStateBuffer;
         state.write(st);
         store.meta.put(txn, Store.META_STATE, st);
     }
