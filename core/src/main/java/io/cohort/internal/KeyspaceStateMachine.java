@@ -56,6 +56,8 @@ public final class KeyspaceStateMachine implements StateMachine {
     /** How long a copy for followers may pin the keyspace while it is written before it is abandoned. */
     static final long SNAPSHOT_WRITE_TIMEOUT_MS = 10 * 60_000;
     private volatile long lastWriteNs = System.nanoTime();
+    /** Told when a compaction is applied or a snapshot installed: physical compaction may then have work. */
+    private volatile Runnable onCompactionApplied = () -> { };
     private volatile HashCheck divergence;
 
     /** Applies to {@code keyspace} for member {@code memberId}, publishing every batch's events to {@code watchHub}. */
@@ -96,6 +98,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             }
         }
         List<ApplyResult> applied = List.of();
+        boolean compaction = false;
         synchronized (writerLock) {
             // A compaction's first physical step runs inside its apply: the writes before it are applied and
             // published (their watch events take their prev kvs then) first, so a watch never loses a prev kv that
@@ -103,6 +106,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             int from = 0;
             for (int i = 1; i <= writes.size(); i++) {
                 if (i == writes.size() || writes.get(i).request() instanceof CompactRequest) {
+                    compaction |= i < writes.size();
                     List<ApplyResult> part = keyspace.apply(writes.subList(from, i));
                     if (!part.isEmpty()) {
                         watchHub.publish(part); // In apply order, before the next apply.
@@ -117,6 +121,9 @@ public final class KeyspaceStateMachine implements StateMachine {
                 }
             }
             lastWriteNs = System.nanoTime();
+        }
+        if (compaction) {
+            onCompactionApplied.run();
         }
         assert applied.size() == writes.size() : "one result per command";
         long nowMs = LeaseDriver.nowMs();
@@ -362,6 +369,7 @@ public final class KeyspaceStateMachine implements StateMachine {
             synchronized (snapshotLock) {
                 snapshots.publishHeld(snapshot.meta(), held);
             }
+            onCompactionApplied.run(); // the installed keyspace may be compacted further than its physical state
         } finally {
             snapshots.discard(file);
         }
@@ -411,6 +419,16 @@ public final class KeyspaceStateMachine implements StateMachine {
                 lessor.load(keyspace.leaseInfos());
             }
         }
+    }
+
+    /** Sets what is told when a compaction is applied or a snapshot installed (the node's idle compactor). */
+    void onCompactionApplied(Runnable hook) {
+        this.onCompactionApplied = java.util.Objects.requireNonNull(hook);
+    }
+
+    /** True if physical compaction has work left. */
+    boolean compactionPending() {
+        return keyspace.compactionPending();
     }
 
     /** Runs one bounded physical compaction step if one is pending and no write happened for {@code idleNs}. */

@@ -39,7 +39,8 @@ public final class NodeCore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeCore.class);
     private static final long COMPACTION_IDLE_NS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long COMPACTION_POLL_MS = 10;
-    private static final int COMPACTION_STEPS_PER_POLL = 16;
+    /** The compactor's longest park with no compaction pending (it is woken when one is applied). */
+    private static final long COMPACTION_IDLE_PARK_MS = 1000;
 
     private final NodeSettings settings;
     private final Keyspace keyspace;
@@ -50,7 +51,7 @@ public final class NodeCore implements AutoCloseable {
     /** Runs background keep-alives (one daemon thread; the work per tick is a non-blocking send). */
     private final java.util.concurrent.ScheduledExecutorService scheduler;
     private final RaftNode raft;
-    private final Thread compactor;
+    private final IdleCompactor compactor;
     private final Map<Long, String> addresses = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Reads hold the read side; close takes the write side before closing the keyspace. */
@@ -76,6 +77,10 @@ public final class NodeCore implements AutoCloseable {
             this.stateMachine = new KeyspaceStateMachine(s.memberId(), keyspace, watchHub, lessor,
                     new SnapshotStore(s.dataDir().resolve("snapshot")));
             stateMachine.recover();
+            this.compactor = new IdleCompactor(s.memberId(), stateMachine::compactionPending,
+                    () -> guarded(ks -> stateMachine.compactIfIdle(COMPACTION_IDLE_NS)), COMPACTION_POLL_MS,
+                    COMPACTION_IDLE_PARK_MS);
+            stateMachine.onCompactionApplied(compactor::compactionApplied);
             Membership bootstrap = s.joinExisting() ? Membership.EMPTY : new Membership(s.members().keySet(), Set.of());
             int maxEntryBytes = (int) Math.min(Integer.MAX_VALUE - 1024, 2 * s.maxRequestBytes() + 65_536);
             log = ChronicleLogStorage.open(logDir);
@@ -114,8 +119,6 @@ public final class NodeCore implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.compactor = new Thread(this::compactWhenIdle, "cohort-compactor-" + s.memberId());
-        compactor.setDaemon(true);
         compactor.start();
         LOG.info("member {} started in {} (applied index {}, revision {})", s.memberId(), s.dataDir(),
                 keyspace.appliedIndex(), keyspace.currentRevision());
@@ -336,30 +339,6 @@ public final class NodeCore implements AutoCloseable {
         return closed;
     }
 
-    private void compactWhenIdle() {
-        while (!closed) {
-            try {
-                for (int i = 0; i < COMPACTION_STEPS_PER_POLL && !closed; i++) {
-                    if (!guarded(ks -> stateMachine.compactIfIdle(COMPACTION_IDLE_NS))) {
-                        break;
-                    }
-                }
-                Thread.sleep(COMPACTION_POLL_MS);
-            } catch (InterruptedException e) {
-                return;
-            } catch (CohortException.Closed e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("member {}: physical compaction failed; it is retried", settings.memberId(), e);
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
-
     /** Stops Raft (failing pending requests), the compactor, then closes the keyspace. Idempotent. */
     @Override
     public void close() {
@@ -374,12 +353,7 @@ public final class NodeCore implements AutoCloseable {
             leaseDriver.close();
             raft.close();
         } finally {
-            compactor.interrupt();
-            try {
-                compactor.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            compactor.close();
             watchHub.close(); // Every watch gets its cancellation before the keyspace goes.
             keyspaceGuard.writeLock().lock();
             try {

@@ -83,6 +83,24 @@ class KeyspaceStateMachineTest {
     }
 
     @Test
+    void theIdleCompactorIsToldOfEveryAppliedCompactionAndOfNothingElse() {
+        try (Keyspace ks = open(tmp.resolve("h"))) {
+            KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(tmp.resolve("snap-h")));
+            java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+            sm.onCompactionApplied(told::incrementAndGet);
+            sm.apply(List.of(put(1, "k", "v1"), put(2, "k", "v2"), put(3, "k", "v3")));
+            assertThat(told.get()).as("after writes only").isZero();
+            sm.apply(List.of(put(4, "k", "v4"),
+                    new Entry(5, 1, EntryType.COMMAND, NodeCommand.write(new io.cohort.mvcc.CompactRequest(3)))));
+            assertThat(told.get()).as("after a batch with a compaction").isEqualTo(1);
+            assertThat(ks.compactedRevision()).isEqualTo(3);
+            sm.apply(List.of(put(6, "k", "v5")));
+            assertThat(told.get()).as("after a later write").isEqualTo(1);
+            assertThat(sm.compactionPending()).isEqualTo(ks.compactionPending());
+        }
+    }
+
+    @Test
     void aBatchIsAppliedWithOneResultPerEntryInOrder() {
         try (Keyspace ks = open(tmp.resolve("a"))) {
             KeyspaceStateMachine sm = new KeyspaceStateMachine(1, ks, hub(ks), new SnapshotStore(tmp.resolve("snap-a")));
