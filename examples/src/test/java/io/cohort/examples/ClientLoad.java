@@ -123,6 +123,7 @@ final class ClientLoad {
      * its value; the keyspace hashes must be equal; the whole history must be linearizable.
      */
     void verify(long revision) throws Exception {
+        long startNs = System.nanoTime();
         for (int id = 1; id <= MEMBERS; id++) {
             for (int k = 0; k < KEYS; k++) {
                 String key = key(k);
@@ -158,8 +159,11 @@ final class ClientLoad {
         }
         assertThat(hashes).as("keyspace hashes at revision %s", revision).containsOnly(hashes.get(0));
 
+        long checkNs = System.nanoTime();
         LinearizabilityChecker.Result result = LinearizabilityChecker.check(new KvModel(), List.copyOf(history),
                 CHECKER_STEPS);
+        System.out.printf("verify: reads of every acknowledged write on every member %d ms, linearizability check %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(checkNs - startNs), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - checkNs));
         assertThat(result.verdict()).as("%s operations, %s acknowledged writes: %s", history.size(), acked.size(),
                 result.explanation()).isEqualTo(LinearizabilityChecker.Verdict.LINEARIZABLE);
     }

@@ -13,8 +13,8 @@ import org.lmdbjava.Txn;
 /**
  * Reads keys at a revision inside one LMDB txn (read or write; a write txn sees its own writes).
  *
- * <p>The latest version of every key is one lookup in the latest DBI; older versions are reached by
- * following the chain of previous revisions in the revision DBI.
+ * <p>The latest version of every key is one lookup in the latest DBI; older versions are reached along the key's
+ * {@link VersionChain} in the revision DBI, in O(log versions) lookups.
  */
 public final class ReadView {
     final Store store;
@@ -22,6 +22,8 @@ public final class ReadView {
     private final MutableDirectBuffer keyBuf;
     private final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
     private final MutableDirectBuffer revBuf;
+    /** Records of version chains this view has read: the cost of its reads in the past (O(log versions) each). */
+    long chainLookups;
 
     ReadView(Store store, Txn<DirectBuffer> txn, Scratch scratch) {
         this.store = store;
@@ -66,13 +68,39 @@ public final class ReadView {
         if (main <= atRev) {
             return Record.tombstone(v, Revision.BYTES) ? null : Record.fromLatest(key, v, keysOnly);
         }
-        return walk(Record.prevMain(v, Revision.BYTES), Record.prevSub(v, Revision.BYTES), atRev, keysOnly);
+        return visibleAt(v, Revision.BYTES, atRev, keysOnly);
     }
 
-    /** Follows the chain of previous versions from {pm, ps} to the first at or below {@code atRev}. */
-    KeyValue walk(long pm, long ps, long atRev, boolean keysOnly) {
-        while (pm != 0) {
+    /**
+     * The key's version visible at {@code atRev}, or null if the key did not exist then, searched back from version
+     * {@code v} (its header at {@code at}), which is newer than {@code atRev}: along the key's {@link VersionChain},
+     * taking the jump while it lands on a version still newer than {@code atRev}, else one step back.
+     */
+    KeyValue visibleAt(DirectBuffer v, int at, long atRev, boolean keysOnly) {
+        DirectBuffer x = v;
+        int h = at;
+        while (true) {
+            // Read all links first: every get re-wraps the txn's value buffer, which x may be.
+            long jm = Record.jumpMain(x, h);
+            long js = Record.jumpSub(x, h);
+            long pm = Record.prevMain(x, h);
+            long ps = Record.prevSub(x, h);
+            if (jm > atRev) {
+                Revision.put(revBuf, 0, jm, js);
+                chainLookups++;
+                DirectBuffer r = store.revs.get(txn, revBuf);
+                if (r != null) {
+                    x = r;
+                    h = 0;
+                    continue;
+                }
+                // Absent only if compacted past atRev, which a read does not see; the previous link still answers.
+            }
+            if (pm == 0) {
+                return null;
+            }
             Revision.put(revBuf, 0, pm, ps);
+            chainLookups++;
             DirectBuffer r = store.revs.get(txn, revBuf);
             if (r == null) {
                 // Removed by compaction: only tombstones and superseded versions are removed, so absent.
@@ -81,11 +109,9 @@ public final class ReadView {
             if (pm <= atRev) {
                 return Record.tombstone(r, 0) ? null : Record.fromRev(r, pm, keysOnly);
             }
-            long nm = Record.prevMain(r, 0);
-            ps = Record.prevSub(r, 0);
-            pm = nm;
+            x = r;
+            h = 0;
         }
-        return null;
     }
 
     /** True if {@code rangeEnd} is the single byte 0 ("every key >= key"). */
@@ -139,8 +165,7 @@ public final class ReadView {
                         }
                     }
                 } else {
-                    KeyValue kv = walk(Record.prevMain(v, Revision.BYTES), Record.prevSub(v, Revision.BYTES), atRev,
-                            keysOnly || countOnly);
+                    KeyValue kv = visibleAt(v, Revision.BYTES, atRev, keysOnly || countOnly);
                     if (kv != null) {
                         count++;
                         if (!countOnly && (fetchLimit <= 0 || out.size() < fetchLimit)) {

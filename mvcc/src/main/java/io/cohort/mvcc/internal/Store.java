@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class Store implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     static final String MAGIC = "cohort-mvcc";
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2; // 2: records carry their version chain's depth and jump link
     private static final Set<String> LMDB_FILES = Set.of("data.mdb", "lock.mdb");
 
     /** Meta keys. */
@@ -52,7 +52,7 @@ public final class Store implements AutoCloseable {
     final Env<DirectBuffer> env;
     /** revision (16 bytes) -> record with key and value. */
     final Dbi<DirectBuffer> revs;
-    /** key -> revision + record header + value of the key's latest version (tombstones included). */
+    /** key -> revision + record header + jump spine + value of the key's latest version (tombstones included). */
     final Dbi<DirectBuffer> latest;
     /** format marker and {@link State}. */
     final Dbi<DirectBuffer> meta;
@@ -76,6 +76,7 @@ public final class Store implements AutoCloseable {
     final MutableDirectBuffer writerIdBuffer = allocate(8);
     final MutableDirectBuffer writerLeaseRecordBuffer = allocate(Leases.RECORD_BYTES);
     final MutableDirectBuffer writerStateBuffer = allocate(State.BYTES);
+    final MutableDirectBuffer writerSpineBuffer = allocate(VersionChain.MAX_SPINE * Revision.BYTES);
 
     private Store(Env<DirectBuffer> env, FileChannel dataFile, Dbi<DirectBuffer> revs, Dbi<DirectBuffer> latest,
                   Dbi<DirectBuffer> meta, Dbi<DirectBuffer> leases, Dbi<DirectBuffer> leaseKeys) {

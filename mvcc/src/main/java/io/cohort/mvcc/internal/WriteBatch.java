@@ -30,6 +30,11 @@ final class WriteBatch {
     long beginRev;
     /** Changes made by the current command so far (the next sub revision). */
     int changes;
+    // The chain links of the version being written (set by link; fields, not an allocation per put).
+    private long linkDepth;
+    private long linkJumpMain;
+    private long linkJumpSub;
+    private int linkSpineLength;
     /** Bytes written in this batch (for the quota estimate). */
     long writtenBytes;
     List<Event> events = new ArrayList<>();
@@ -90,19 +95,21 @@ final class WriteBatch {
                         + ps + "}, new {" + main + "," + sub + "}");
             }
         }
+        link(old); // Before any write: writing the key's latest value may overwrite old.
         Revision.put(store.writerRevisionBuffer, 0, main, sub);
         int rsize = Record.revValueSize(key.size(), value.size());
         MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, store.writerRevisionBuffer, rsize,
                 PutFlags.MDB_APPEND);
-        Record.putHeader(r, 0, false, create, version, lease, pm, ps);
+        Record.putHeader(r, 0, false, create, version, lease, pm, ps, linkDepth, linkJumpMain, linkJumpSub);
         r.putInt(Record.HEADER, key.size(), Record.LE);
         key.copyTo(r, Record.HEADER + 4);
         value.copyTo(r, Record.HEADER + 4 + key.size());
-        int lsize = Record.latestValueSize(value.size());
+        int lsize = Record.latestValueSize(linkSpineLength, value.size());
         MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k, lsize);
         Revision.put(l, 0, main, sub);
-        Record.putHeader(l, Revision.BYTES, false, create, version, lease, pm, ps);
-        value.copyTo(l, Revision.BYTES + Record.HEADER);
+        Record.putHeader(l, Revision.BYTES, false, create, version, lease, pm, ps, linkDepth, linkJumpMain,
+                linkJumpSub);
+        value.copyTo(l, putSpine(l));
         if (oldLease != 0 && oldLease != lease) {
             store.leaseKeys.delete(txn, id(oldLease), k);
         }
@@ -113,6 +120,52 @@ final class WriteBatch {
         changes++;
         events.add(new Event(Event.Type.PUT, new KeyValue(key, create, main, version, value, lease), null));
         return main;
+    }
+
+    /**
+     * Sets the {@link VersionChain} links of a new version whose previous version is {@code old} (a latest DBI value;
+     * null if the key has none) and leaves the new version's spine in the store's spine buffer: the previous version
+     * with the previous spine after it for a jump of 1, else the previous spine without its first revision. Reads only
+     * {@code old}, before anything is written (writing the key's latest value may overwrite it).
+     */
+    private void link(DirectBuffer old) {
+        MutableDirectBuffer spine = store.writerSpineBuffer;
+        if (old == null) {
+            linkDepth = 0;
+            linkSpineLength = 0;
+        } else {
+            long depth = Record.depth(old, Revision.BYTES) + 1;
+            int n = Record.spineLength(old);
+            int from = Record.LATEST_SPINE + 1;
+            if (VersionChain.jumpLength(depth) == 1) {
+                if (n + 1 > VersionChain.MAX_SPINE) {
+                    throw new IllegalStateException("version chain spine of " + (n + 1) + " revisions at depth " + depth
+                            + ", over " + VersionChain.MAX_SPINE);
+                }
+                Revision.put(spine, 0, Revision.main(old, 0), Revision.sub(old, 0));
+                spine.putBytes(Revision.BYTES, old, from, n * Revision.BYTES);
+                linkSpineLength = n + 1;
+            } else {
+                if (n < 2) {
+                    // A jump longer than 1 starts at depth 3 or more, whose previous version's spine reaches depth 0
+                    // in two or more jumps.
+                    throw new IllegalStateException("version chain broken: the version before depth " + depth + " at {"
+                            + Revision.main(old, 0) + "," + Revision.sub(old, 0) + "} has a spine of " + n);
+                }
+                spine.putBytes(0, old, from + Revision.BYTES, (n - 1) * Revision.BYTES);
+                linkSpineLength = n - 1;
+            }
+            linkDepth = depth;
+        }
+        linkJumpMain = linkSpineLength == 0 ? 0 : Revision.main(spine, 0);
+        linkJumpSub = linkSpineLength == 0 ? 0 : Revision.sub(spine, 0);
+    }
+
+    /** Writes the latest DBI value's spine left by {@link #link} into {@code l}; returns where the value goes. */
+    private int putSpine(MutableDirectBuffer l) {
+        l.putByte(Record.LATEST_SPINE, (byte) linkSpineLength);
+        l.putBytes(Record.LATEST_SPINE + 1, store.writerSpineBuffer, 0, linkSpineLength * Revision.BYTES);
+        return Record.LATEST_SPINE + 1 + linkSpineLength * Revision.BYTES;
     }
 
     /** Deletes {@code key} if it is live; returns true if it was. */
@@ -127,16 +180,19 @@ final class WriteBatch {
         long pm = Revision.main(old, 0);
         long ps = Revision.sub(old, 0);
         long oldLease = Record.lease(old, Revision.BYTES);
+        link(old); // Before any write, as in put.
         Revision.put(store.writerRevisionBuffer, 0, main, sub);
         int rsize = Record.revValueSize(key.size(), 0);
         MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, store.writerRevisionBuffer, rsize,
                 PutFlags.MDB_APPEND);
-        Record.putHeader(r, 0, true, 0, 0, 0, pm, ps);
+        Record.putHeader(r, 0, true, 0, 0, 0, pm, ps, linkDepth, linkJumpMain, linkJumpSub);
         r.putInt(Record.HEADER, key.size(), Record.LE);
         key.copyTo(r, Record.HEADER + 4);
-        MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k, Record.latestValueSize(0));
+        MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k,
+                Record.latestValueSize(linkSpineLength, 0));
         Revision.put(l, 0, main, sub);
-        Record.putHeader(l, Revision.BYTES, true, 0, 0, 0, pm, ps);
+        Record.putHeader(l, Revision.BYTES, true, 0, 0, 0, pm, ps, linkDepth, linkJumpMain, linkJumpSub);
+        putSpine(l);
         if (oldLease != 0) {
             store.leaseKeys.delete(txn, id(oldLease), k);
         }
