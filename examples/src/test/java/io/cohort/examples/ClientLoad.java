@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Clients writing and reading a few keys through every member of a {@link MemberJvms}, one request at a time each,
@@ -33,6 +34,11 @@ final class ClientLoad {
     static final int CLIENTS = 4;
     static final int KEYS = 5;
     private static final long CHECKER_STEPS = 20_000_000;
+    /**
+     * A client starts at most one request per this interval (1,000 a second), so the history that the checker and the
+     * final reads go through stays bounded (at most 4,000 operations a second) however fast the cluster gets.
+     */
+    private static final long MIN_REQUEST_INTERVAL_NS = TimeUnit.MICROSECONDS.toNanos(1_000);
 
     private final MemberJvms jvms;
     private final List<Operation<KvModel.Input, KvModel.Output>> history = Collections.synchronizedList(new ArrayList<>());
@@ -172,7 +178,14 @@ final class ClientLoad {
     private void runClient(int client) {
         SplittableRandom random = new SplittableRandom(client * 7919L + 1);
         int n = 0;
+        long lastStartNs = System.nanoTime() - MIN_REQUEST_INTERVAL_NS;
         while (!stop.get()) {
+            long waitNs = lastStartNs + MIN_REQUEST_INTERVAL_NS - System.nanoTime();
+            if (waitNs > 0) {
+                LockSupport.parkNanos(waitNs);
+                continue; // Woken early or not: check stop and the interval again.
+            }
+            lastStartNs = System.nanoTime();
             int isolated = isolatedMember;
             int memberId = isolated != 0 && client == 0 ? isolated : 1 + (client + n) % MEMBERS;
             MemberProcess member = jvms.member(memberId);
