@@ -6,8 +6,8 @@ package io.cohort.mvcc.internal;
  * this store has only LMDB).
  *
  * <p>Every record holds its <em>depth</em> in the chain (0 for the version that starts it, written when the key had no
- * latest version: never written, or its last tombstone compacted away; tombstones are versions too) and, besides the link to its previous version, a <em>jump</em> link to the
- * version at depth {@code depth - jumpLength(depth)}: Myers' skew-binary jump pointers, where jump lengths are
+ * latest version: never written, or its last tombstone compacted away; tombstones are versions too) and, besides the
+ * link to its previous version, a <em>jump</em> link to the version at depth {@code depth - jumpLength(depth)}: Myers' skew-binary jump pointers, where jump lengths are
  * {@code 2^k - 1}. Revisions fall along the chain, so the version visible at revision R is found by following the
  * jump while its revision is still above R and the previous link otherwise, which takes O(log depth) steps.
  *
