@@ -90,9 +90,10 @@ for i in 1 2 3; do
   PIDS+=($!)
 done
 
-# JFR settings: the profile ones, with every fsync recorded (jdk.FileForce threshold 0 instead of 10 ms).
+# JFR settings: the profile ones, with every fsync recorded (jdk.FileForce threshold 0 instead of 10 ms) and a Java
+# execution sample every 1 ms instead of 10 (enough samples of one thread in a 15 s point).
 JFC="$WORK/profile-all-fsyncs.jfc"
-sed 's/control="file-threshold">10 ms</control="file-threshold">0 ms</' \
+sed -e "s/control=\"file-threshold\">10 ms</control=\"file-threshold\">0 ms</" -e "s/method-sampling-java-interval\">10 ms/method-sampling-java-interval\">1 ms/" \
   "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$JFC"
 echo "== cohort: members 2 and 3 in their own JVMs (member 1 is the load-driving JVM)"
 MEMBERS="1=127.0.0.1:$((7401 + PORT_OFFSET)),2=127.0.0.1:$((7402 + PORT_OFFSET)),3=127.0.0.1:$((7403 + PORT_OFFSET))"
