@@ -30,10 +30,9 @@ final class WriteBatch {
     long beginRev;
     /** Changes made by the current command so far (the next sub revision). */
     int changes;
-    // The chain links of the version being written (set by link; fields, not an allocation per put).
+    // The chain links of the version being written (set by link; fields, not an allocation per put). Its jump is the
+    // first revision of its spine, in the store's spine buffer (jumpMain, jumpSub).
     private long linkDepth;
-    private long linkJumpMain;
-    private long linkJumpSub;
     private int linkSpineLength;
     /** Bytes written in this batch (for the quota estimate). */
     long writtenBytes;
@@ -100,15 +99,15 @@ final class WriteBatch {
         int rsize = Record.revValueSize(key.size(), value.size());
         MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, store.writerRevisionBuffer, rsize,
                 PutFlags.MDB_APPEND);
-        Record.putHeader(r, 0, false, create, version, lease, pm, ps, linkDepth, linkJumpMain, linkJumpSub);
+        Record.putHeader(r, 0, false, create, version, lease, pm, ps, linkDepth, jumpMain(), jumpSub());
         r.putInt(Record.HEADER, key.size(), Record.LE);
         key.copyTo(r, Record.HEADER + 4);
         value.copyTo(r, Record.HEADER + 4 + key.size());
         int lsize = Record.latestValueSize(linkSpineLength, value.size());
         MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k, lsize);
         Revision.put(l, 0, main, sub);
-        Record.putHeader(l, Revision.BYTES, false, create, version, lease, pm, ps, linkDepth, linkJumpMain,
-                linkJumpSub);
+        Record.putHeader(l, Revision.BYTES, false, create, version, lease, pm, ps, linkDepth, jumpMain(),
+                jumpSub());
         value.copyTo(l, putSpine(l));
         if (oldLease != 0 && oldLease != lease) {
             store.leaseKeys.delete(txn, id(oldLease), k);
@@ -157,15 +156,23 @@ final class WriteBatch {
             }
             linkDepth = depth;
         }
-        linkJumpMain = linkSpineLength == 0 ? 0 : Revision.main(spine, 0);
-        linkJumpSub = linkSpineLength == 0 ? 0 : Revision.sub(spine, 0);
+    }
+
+    /** The main revision of the jump target left by {@link #link} (0: none, at depth 0). */
+    private long jumpMain() {
+        return linkSpineLength == 0 ? 0 : Revision.main(store.writerSpineBuffer, 0);
+    }
+
+    /** The sub revision of the jump target left by {@link #link} (0: none). */
+    private long jumpSub() {
+        return linkSpineLength == 0 ? 0 : Revision.sub(store.writerSpineBuffer, 0);
     }
 
     /** Writes the latest DBI value's spine left by {@link #link} into {@code l}; returns where the value goes. */
     private int putSpine(MutableDirectBuffer l) {
         l.putByte(Record.LATEST_SPINE, (byte) linkSpineLength);
         l.putBytes(Record.LATEST_SPINE + 1, store.writerSpineBuffer, 0, linkSpineLength * Revision.BYTES);
-        return Record.LATEST_SPINE + 1 + linkSpineLength * Revision.BYTES;
+        return Record.latestValueAt(l);
     }
 
     /** Deletes {@code key} if it is live; returns true if it was. */
@@ -185,13 +192,13 @@ final class WriteBatch {
         int rsize = Record.revValueSize(key.size(), 0);
         MutableDirectBuffer r = (MutableDirectBuffer) store.revs.reserve(txn, store.writerRevisionBuffer, rsize,
                 PutFlags.MDB_APPEND);
-        Record.putHeader(r, 0, true, 0, 0, 0, pm, ps, linkDepth, linkJumpMain, linkJumpSub);
+        Record.putHeader(r, 0, true, 0, 0, 0, pm, ps, linkDepth, jumpMain(), jumpSub());
         r.putInt(Record.HEADER, key.size(), Record.LE);
         key.copyTo(r, Record.HEADER + 4);
         MutableDirectBuffer l = (MutableDirectBuffer) store.latest.reserve(txn, k,
                 Record.latestValueSize(linkSpineLength, 0));
         Revision.put(l, 0, main, sub);
-        Record.putHeader(l, Revision.BYTES, true, 0, 0, 0, pm, ps, linkDepth, linkJumpMain, linkJumpSub);
+        Record.putHeader(l, Revision.BYTES, true, 0, 0, 0, pm, ps, linkDepth, jumpMain(), jumpSub());
         putSpine(l);
         if (oldLease != 0) {
             store.leaseKeys.delete(txn, id(oldLease), k);
